@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * elfcore: open a core, check and decode its ELF and program headers.
+ * Layouts written by QEMU are described in FORMATS.md §1.1–1.6.
+ */
+#include "elfcore-priv.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Offsets within Elf32_Ehdr / Elf64_Ehdr and their phdr/shdr (ELF gABI). */
+struct elf_layout {
+	size_t ehdr_size, phent, shent;
+	size_t e_type, e_machine, e_phoff, e_shoff, e_phentsize, e_phnum,
+	       e_shentsize, e_shnum, e_shstrndx;
+	size_t sh_offset, sh_link, sh_info;
+};
+
+static const struct elf_layout elf32_layout = {
+	.ehdr_size = sizeof(Elf32_Ehdr), .phent = sizeof(Elf32_Phdr),
+	.shent = sizeof(Elf32_Shdr),
+	.e_type = 16, .e_machine = 18, .e_phoff = 28, .e_shoff = 32,
+	.e_phentsize = 42, .e_phnum = 44, .e_shentsize = 46, .e_shnum = 48,
+	.e_shstrndx = 50,
+	.sh_offset = 16, .sh_link = 24, .sh_info = 28,
+};
+
+static const struct elf_layout elf64_layout = {
+	.ehdr_size = sizeof(Elf64_Ehdr), .phent = sizeof(Elf64_Phdr),
+	.shent = sizeof(Elf64_Shdr),
+	.e_type = 16, .e_machine = 18, .e_phoff = 32, .e_shoff = 40,
+	.e_phentsize = 54, .e_phnum = 56, .e_shentsize = 58, .e_shnum = 60,
+	.e_shstrndx = 62,
+	.sh_offset = 24, .sh_link = 40, .sh_info = 44,
+};
+
+const char *vmc_arch_name(enum vmc_arch arch)
+{
+	switch (arch) {
+	case VMC_ARCH_X86_64: return "x86_64";
+	case VMC_ARCH_I386: return "i386";
+	case VMC_ARCH_AARCH64: return "aarch64";
+	default: return "unknown";
+	}
+}
+
+const char *vmc_seg_kind_name(enum vmc_seg_kind kind)
+{
+	switch (kind) {
+	case VMC_SEG_VIRTUAL: return "virtual";
+	case VMC_SEG_IDENTITY: return "identity";
+	case VMC_SEG_FILLER: return "filler";
+	default: return "absent";
+	}
+}
+
+const char *vmc_machine_name(uint16_t e_machine)
+{
+	switch (e_machine) {
+	case EM_386: return "i386";
+	case EM_X86_64: return "x86_64";
+	case EM_AARCH64: return "aarch64";
+	case EM_ARM: return "arm";
+	case EM_PPC64: return "ppc64";
+	case EM_S390: return "s390";
+	case EM_RISCV: return "riscv";
+	case EM_MIPS: return "mips";
+	case EM_SPARCV9: return "sparcv9";
+	case EM_LOONGARCH: return "loongarch";
+	default: return "unknown";
+	}
+}
+
+static const char *etype_name(uint16_t t)
+{
+	switch (t) {
+	case ET_NONE: return "ET_NONE";
+	case ET_REL: return "ET_REL";
+	case ET_EXEC: return "ET_EXEC";
+	case ET_DYN: return "ET_DYN";
+	case ET_CORE: return "ET_CORE";
+	default: return "unknown";
+	}
+}
+
+/* A field of `size` bytes at `off` in the header at `p`. */
+static uint64_t field(const struct vmc_core *core, const uint8_t *p, size_t size)
+{
+	switch (size) {
+	case 2: return vmc_get16(p, core->big_endian);
+	case 4: return vmc_get32(p, core->big_endian);
+	default: return vmc_get64(p, core->big_endian);
+	}
+}
+
+#define WORD(core) ((core)->elf_class == ELFCLASS64 ? 8u : 4u)
+
+static struct vmc_error *check_ident(struct vmc_core *core)
+{
+	const uint8_t *id = core->map;
+	uint64_t size = core->file_size;
+
+	if (size == 0)
+		return vmc_error_new(VMC_ERR_FORMAT, "empty file");
+	if (size < SELFMAG || memcmp(id, ELFMAG, SELFMAG) != 0)
+		return vmc_error_new(VMC_ERR_FORMAT,
+				     "not an ELF file (no ELF magic at offset 0)");
+	if (size < EI_NIDENT)
+		return vmc_error_new(VMC_ERR_FORMAT,
+				     "truncated ELF header (file has %" PRIu64
+				     " bytes, e_ident needs %d)", size, EI_NIDENT);
+	core->elf_class = id[EI_CLASS];
+	if (core->elf_class != ELFCLASS32 && core->elf_class != ELFCLASS64)
+		return vmc_error_new(VMC_ERR_FORMAT,
+				     "unknown ELF class %u in e_ident[EI_CLASS]",
+				     id[EI_CLASS]);
+	switch (id[EI_DATA]) {
+	case ELFDATA2LSB:
+		break;
+	case ELFDATA2MSB:
+		/* QEMU writes big-endian aarch64 dumps when SCTLR_EL1.EE=1. */
+		return vmc_error_new(VMC_ERR_UNSUPPORTED,
+				     "big-endian (ELFDATA2MSB) cores are not supported");
+	default:
+		return vmc_error_new(VMC_ERR_FORMAT,
+				     "unknown byte order %u in e_ident[EI_DATA]",
+				     id[EI_DATA]);
+	}
+	return NULL;
+}
+
+static struct vmc_error *read_ehdr(struct vmc_core *core,
+				   const struct elf_layout *L)
+{
+	const uint8_t *h = core->map;
+	if (core->file_size < L->ehdr_size)
+		return vmc_error_new(VMC_ERR_FORMAT,
+				     "truncated ELF header (file has %" PRIu64
+				     " bytes, an ELF%u header needs %zu)",
+				     core->file_size, WORD(core) * 8, L->ehdr_size);
+	core->e_type = (uint16_t)field(core, h + L->e_type, 2);
+	core->e_machine = (uint16_t)field(core, h + L->e_machine, 2);
+	core->e_phoff = field(core, h + L->e_phoff, WORD(core));
+	core->e_shoff = field(core, h + L->e_shoff, WORD(core));
+
+	if (core->e_type != ET_CORE)
+		return vmc_error_new(VMC_ERR_FORMAT,
+				     "not a core file (e_type %u, %s; expected ET_CORE)",
+				     core->e_type, etype_name(core->e_type));
+	switch (core->e_machine) {
+	case EM_X86_64:
+		core->arch = VMC_ARCH_X86_64;
+		break;
+	case EM_386:
+		/* Also inside ELFCLASS64 when RAM ends above 4 GiB (§1.1). */
+		core->arch = VMC_ARCH_I386;
+		break;
+	case EM_AARCH64:
+		core->arch = VMC_ARCH_AARCH64;
+		break;
+	default:
+		return vmc_error_new(VMC_ERR_UNSUPPORTED,
+				     "machine %u (%s) is not supported "
+				     "(x86_64, i386 and aarch64 are)",
+				     core->e_machine,
+				     vmc_machine_name(core->e_machine));
+	}
+	return NULL;
+}
+
+/* Resolve e_phnum, following PN_XNUM into section header 0 (gABI). */
+static struct vmc_error *read_phnum(struct vmc_core *core,
+				    const struct elf_layout *L)
+{
+	const uint8_t *h = core->map;
+	uint16_t e_phnum = (uint16_t)field(core, h + L->e_phnum, 2);
+	uint16_t e_phentsize = (uint16_t)field(core, h + L->e_phentsize, 2);
+
+	core->phnum = e_phnum;
+	if (e_phnum == PN_XNUM) {
+		uint16_t shentsize = (uint16_t)field(core, h + L->e_shentsize, 2);
+		if (core->e_shoff == 0)
+			return vmc_error_new(VMC_ERR_FORMAT,
+					     "e_phnum is PN_XNUM (0xffff) but there is "
+					     "no section header 0 (e_shoff 0)");
+		if (shentsize != L->shent)
+			return vmc_error_new(VMC_ERR_FORMAT,
+					     "e_phnum is PN_XNUM but e_shentsize is %u "
+					     "(expected %zu)", shentsize, L->shent);
+		if (!vmc_range_ok(core->e_shoff, L->shent, core->file_size))
+			return vmc_error_new(VMC_ERR_FORMAT,
+					     "section header 0 (offset 0x%" PRIx64
+					     ") runs past end of file (file size 0x%"
+					     PRIx64 ")", core->e_shoff,
+					     core->file_size);
+		core->phnum = (uint32_t)field(core, h + core->e_shoff + L->sh_info, 4);
+		core->pn_xnum = true;
+	}
+	if (core->phnum && e_phentsize != L->phent)
+		return vmc_error_new(VMC_ERR_FORMAT,
+				     "e_phentsize is %u (expected %zu for ELF%u)",
+				     e_phentsize, L->phent, WORD(core) * 8);
+	if (!vmc_range_ok(core->e_phoff, (uint64_t)core->phnum * L->phent,
+			  core->file_size))
+		return vmc_error_new(VMC_ERR_FORMAT,
+				     "program header table runs past end of file "
+				     "(offset 0x%" PRIx64 ", %" PRIu32
+				     " entries, file size 0x%" PRIx64 ")",
+				     core->e_phoff, core->phnum, core->file_size);
+	return NULL;
+}
+
+/*
+ * QEMU ≥ 7.2 writes .shstrtab after all RAM data, so its sh_offset is where
+ * RAM data ends (§1.2). Anything odd and we fall back to the file size.
+ */
+static void find_ram_data_end(struct vmc_core *core, const struct elf_layout *L)
+{
+	const uint8_t *h = core->map;
+	core->ram_data_end = core->file_size;
+	uint16_t shnum = (uint16_t)field(core, h + L->e_shnum, 2);
+	uint16_t shstrndx = (uint16_t)field(core, h + L->e_shstrndx, 2);
+	uint16_t shentsize = (uint16_t)field(core, h + L->e_shentsize, 2);
+	if (!core->e_shoff || shentsize != L->shent || shstrndx == 0 ||
+	    shstrndx >= shnum ||
+	    !vmc_range_ok(core->e_shoff, (uint64_t)shnum * L->shent,
+			  core->file_size))
+		return;
+	const uint8_t *sh = h + core->e_shoff + (uint64_t)shstrndx * L->shent;
+	uint64_t off = field(core, sh + L->sh_offset, WORD(core));
+	uint64_t phend = core->e_phoff + (uint64_t)core->phnum * L->phent;
+	if (off > phend && off <= core->file_size)
+		core->ram_data_end = off;
+}
+
+static bool offset_is_absent(const struct vmc_core *core, uint64_t off)
+{
+	/* QEMU writes p_offset = -1 for mappings outside every RAM block. */
+	return core->elf_class == ELFCLASS64 ? off == UINT64_MAX
+					     : off == UINT32_MAX;
+}
+
+static void decode_phdr(const struct vmc_core *core, const uint8_t *p,
+			struct vmc_segment *s)
+{
+	bool be = core->big_endian;
+	if (core->elf_class == ELFCLASS64) {
+		s->type = vmc_get32(p, be);
+		s->flags = vmc_get32(p + 4, be);
+		s->offset = vmc_get64(p + 8, be);
+		s->vaddr = vmc_get64(p + 16, be);
+		s->paddr = vmc_get64(p + 24, be);
+		s->filesz = vmc_get64(p + 32, be);
+		s->memsz = vmc_get64(p + 40, be);
+		s->align = vmc_get64(p + 48, be);
+	} else {
+		s->type = vmc_get32(p, be);
+		s->offset = vmc_get32(p + 4, be);
+		s->vaddr = vmc_get32(p + 8, be);
+		s->paddr = vmc_get32(p + 12, be);
+		s->filesz = vmc_get32(p + 16, be);
+		s->memsz = vmc_get32(p + 20, be);
+		s->flags = vmc_get32(p + 24, be);
+		s->align = vmc_get32(p + 28, be);
+	}
+}
+
+static struct vmc_error *read_phdrs(struct vmc_core *core,
+				    const struct elf_layout *L,
+				    struct vmc_warnings *ws)
+{
+	if (vmc_segment_vec_reserve(&core->segs, core->phnum))
+		return vmc_error_nomem();
+	size_t nload = 0;
+	for (uint32_t i = 0; i < core->phnum; i++) {
+		struct vmc_segment *s = vmc_segment_vec_push(&core->segs);
+		s->index = i;
+		decode_phdr(core, core->map + core->e_phoff + (uint64_t)i * L->phent, s);
+		if (s->type != PT_LOAD && s->type != PT_NOTE)
+			continue;
+		if (s->type == PT_LOAD)
+			nload++;
+		if (s->filesz == 0 || offset_is_absent(core, s->offset)) {
+			s->kind = VMC_SEG_ABSENT;
+			continue;
+		}
+		s->kind = s->vaddr == s->paddr ? VMC_SEG_IDENTITY :
+			  s->vaddr == 0 ? VMC_SEG_FILLER : VMC_SEG_VIRTUAL;
+		s->avail = s->offset >= core->file_size ? 0 :
+			   s->filesz < core->file_size - s->offset ?
+			   s->filesz : core->file_size - s->offset;
+		if (s->avail < s->filesz)
+			vmc_warn(ws, "%s[%" PRIu32 "] (paddr 0x%" PRIx64 "): 0x%"
+				 PRIx64 " of its 0x%" PRIx64 " bytes lie past end "
+				 "of file (offset 0x%" PRIx64 ", file size 0x%"
+				 PRIx64 ")", s->type == PT_LOAD ? "PT_LOAD" : "PT_NOTE",
+				 i, s->paddr, s->filesz - s->avail, s->filesz,
+				 s->offset, core->file_size);
+	}
+	if (nload == 0)
+		vmc_warn(ws, "no PT_LOAD segments: the core holds no memory");
+	return NULL;
+}
+
+static struct vmc_error *map_file(struct vmc_core *core)
+{
+	core->fd = open(core->path, O_RDONLY | O_CLOEXEC);
+	if (core->fd < 0)
+		return vmc_error_errno(errno, "cannot open");
+	struct stat st;
+	if (fstat(core->fd, &st) < 0)
+		return vmc_error_errno(errno, "cannot stat");
+	if (S_ISDIR(st.st_mode))
+		return vmc_error_new(VMC_ERR_IO, "is a directory");
+	if (!S_ISREG(st.st_mode))
+		return vmc_error_new(VMC_ERR_IO, "not a regular file");
+	core->file_size = (uint64_t)st.st_size;
+	if (core->file_size == 0)
+		return NULL;
+	void *m = mmap(NULL, core->file_size, PROT_READ, MAP_PRIVATE, core->fd, 0);
+	if (m == MAP_FAILED)
+		return vmc_error_errno(errno, "cannot map");
+	core->map = m;
+	return NULL;
+}
+
+struct vmc_error *vmc_core_open(const char *path, struct vmc_warnings *ws,
+				struct vmc_core **out)
+{
+	struct vmc_error *err;
+	struct vmc_core *core = calloc(1, sizeof(*core));
+	if (!core)
+		return vmc_error_nomem();
+	core->fd = -1;
+	core->path = strdup(path);
+	if (!core->path) {
+		err = vmc_error_nomem();
+		goto fail;
+	}
+	if ((err = map_file(core)) || (err = check_ident(core)))
+		goto fail;
+	const struct elf_layout *L =
+		core->elf_class == ELFCLASS64 ? &elf64_layout : &elf32_layout;
+	if ((err = read_ehdr(core, L)) || (err = read_phnum(core, L)))
+		goto fail;
+	find_ram_data_end(core, L);
+	if ((err = read_phdrs(core, L, ws)) ||
+	    (err = vmc_core_parse_notes(core, ws)) ||
+	    (err = vmc_core_build_ram(core, ws)))
+		goto fail;
+	*out = core;
+	return NULL;
+fail:
+	vmc_core_close(core);
+	return err;
+}
+
+void vmc_core_close(struct vmc_core *core)
+{
+	if (!core)
+		return;
+	for (size_t i = 0; i < core->notes.n; i++)
+		free(core->notes.v[i].name);
+	vmc_note_vec_free(&core->notes);
+	vmc_segment_vec_free(&core->segs);
+	vmc_cpu_vec_free(&core->cpus);
+	vmc_ram_vec_free(&core->ram);
+	vmc_unplaced_vec_free(&core->unplaced);
+	vmc_vmcoreinfo_fini(&core->vmcoreinfo);
+	if (core->map)
+		munmap((void *)core->map, core->file_size);
+	if (core->fd >= 0)
+		close(core->fd);
+	free(core->path);
+	free(core);
+}

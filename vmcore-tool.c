@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vmcore-tool: command line. Parses arguments (argp, one shared option group
+ * reused by every subcommand), dispatches to the library, maps errors to exit
+ * statuses. No analysis happens here.
+ *
+ * Exit status: 0 success; 1 a negative answer; 2 error; 64 usage.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src/base/base.h"
+#include "src/elfcore/elfcore.h"
+#include "src/report/report.h"
+
+#ifndef VMC_VERSION
+#define VMC_VERSION "0.1.0"
+#endif
+
+enum { EXIT_NEGATIVE = 1, EXIT_ERROR = 2, EXIT_USAGE = 64 };
+
+const char *argp_program_version = "vmcore-tool " VMC_VERSION;
+const char *argp_program_bug_address = NULL;
+
+/* ---- options shared by every command ---------------------------------- */
+
+struct common_opts {
+	bool json;
+	bool quiet;
+	int verbose;
+};
+
+/* Set by the top level, inherited by the subcommand. */
+static struct common_opts global_opts;
+
+enum { OPT_JSON = 0x100, OPT_SORT };
+
+static const struct argp_option common_options[] = {
+	{ "json", OPT_JSON, NULL, 0, "Print JSON for scripts (addresses as \"0x…\" strings)", -1 },
+	{ "quiet", 'q', NULL, 0, "Do not print warnings", -1 },
+	{ "verbose", 'v', NULL, 0, "More detail; show every warning", -1 },
+	{ 0 }
+};
+
+static error_t common_parse(int key, char *arg, struct argp_state *state)
+{
+	(void)arg;
+	struct common_opts *o = state->input;
+	switch (key) {
+	case OPT_JSON: o->json = true; break;
+	case 'q': o->quiet = true; break;
+	case 'v': o->verbose++; break;
+	default: return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp common_argp = { common_options, common_parse, NULL,
+					 NULL, NULL, NULL, NULL };
+
+static const struct argp_child common_children[] = {
+	{ &common_argp, 0, "Common options:", 1 },
+	{ 0 }
+};
+
+/* ---- messages ------------------------------------------------------------ */
+
+static const char *prog = "vmcore-tool";
+
+struct warn_ctx {
+	const char *file;
+};
+
+static void emit_warning(void *arg, const char *msg)
+{
+	const struct warn_ctx *w = arg;
+	fprintf(stderr, "%s: %s: warning: %s\n", prog, w->file, msg);
+}
+
+static int report_error(const char *file, struct vmc_error *err)
+{
+	if (file)
+		fprintf(stderr, "%s: %s: %s\n", prog, file, err->msg);
+	else
+		fprintf(stderr, "%s: %s\n", prog, err->msg);
+	int status = err->code == VMC_ERR_NOT_FOUND ? EXIT_NEGATIVE :
+		     err->code == VMC_ERR_USAGE ? EXIT_USAGE : EXIT_ERROR;
+	vmc_error_free(err);
+	return status;
+}
+
+static void warnings_init(struct vmc_warnings *ws, struct warn_ctx *w,
+			  const struct common_opts *o)
+{
+	*ws = (struct vmc_warnings){
+		.emit = o->quiet ? NULL : emit_warning,
+		.arg = w,
+		/* A hostile core can yield thousands; -v shows them all. */
+		.limit = o->verbose ? 0 : 20,
+	};
+}
+
+static void warnings_done(const struct vmc_warnings *ws,
+			  const struct warn_ctx *w, const struct common_opts *o)
+{
+	if (!o->quiet && ws->suppressed)
+		fprintf(stderr, "%s: %s: %lu more warnings not shown (use -v)\n",
+			prog, w->file, ws->suppressed);
+}
+
+/* Open CORE with warnings to stderr; on failure print and return NULL. */
+static struct vmc_core *open_core(const char *path, const struct common_opts *o,
+				  int *status)
+{
+	struct warn_ctx w = { path };
+	struct vmc_warnings ws;
+	warnings_init(&ws, &w, o);
+	struct vmc_core *core = NULL;
+	struct vmc_error *err = vmc_core_open(path, &ws, &core);
+	warnings_done(&ws, &w, o);
+	if (err) {
+		*status = report_error(path, err);
+		return NULL;
+	}
+	return core;
+}
+
+/* ---- info ------------------------------------------------------------------ */
+
+struct info_args {
+	struct common_opts common;
+	const char *core;
+};
+
+static error_t info_parse(int key, char *arg, struct argp_state *state)
+{
+	struct info_args *a = state->input;
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->common;
+		break;
+	case ARGP_KEY_ARG:
+		if (a->core)
+			argp_error(state, "too many arguments");
+		a->core = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!a->core)
+			argp_error(state, "no CORE given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp info_argp = {
+	NULL, info_parse, "CORE",
+	"Describe a guest memory dump: format, CPUs with their registers and the "
+	"paging mode each is in (and why), the RAM map (guest-physical ranges "
+	"and where their bytes are in the file), PT_LOAD counts by kind, notes, "
+	"and a VMCOREINFO summary (-v: every note and every VMCOREINFO line).",
+	common_children, NULL, NULL
+};
+
+static int cmd_info(int argc, char **argv)
+{
+	struct info_args a = { .common = global_opts };
+	argp_parse(&info_argp, argc, argv, 0, NULL, &a);
+	int status = 0;
+	struct vmc_core *core = open_core(a.core, &a.common, &status);
+	if (!core)
+		return status;
+	struct vmc_report_opts ro = { a.common.json, a.common.verbose };
+	struct vmc_error *err = vmc_report_info(stdout, core, &ro);
+	if (err)
+		status = report_error(a.core, err);
+	vmc_core_close(core);
+	return status;
+}
+
+/* ---- ptload ----------------------------------------------------------------- */
+
+struct ptload_args {
+	struct common_opts common;
+	const char *core;
+	enum vmc_seg_sort sort;
+};
+
+static const struct argp_option ptload_options[] = {
+	{ "list", 'l', NULL, 0, "List the PT_LOADs (the default action)", 0 },
+	{ "sort", OPT_SORT, "KEY", 0, "Order rows by index (default), paddr or vaddr", 0 },
+	{ 0 }
+};
+
+static error_t ptload_parse(int key, char *arg, struct argp_state *state)
+{
+	struct ptload_args *a = state->input;
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->common;
+		break;
+	case 'l':
+		break;
+	case OPT_SORT:
+		if (strcmp(arg, "index") == 0)
+			a->sort = VMC_SORT_INDEX;
+		else if (strcmp(arg, "paddr") == 0)
+			a->sort = VMC_SORT_PADDR;
+		else if (strcmp(arg, "vaddr") == 0)
+			a->sort = VMC_SORT_VADDR;
+		else
+			argp_error(state, "--sort takes index, paddr or vaddr, not '%s'", arg);
+		break;
+	case ARGP_KEY_ARG:
+		if (a->core)
+			argp_error(state, "too many arguments");
+		a->core = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!a->core)
+			argp_error(state, "no CORE given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp ptload_argp = {
+	ptload_options, ptload_parse, "--list CORE",
+	"List the program headers that carry memory, one row each: index, kind, "
+	"physical range, virtual range (end exclusive), size in hex and for "
+	"people, file offset and flags; then counts per kind, the RAM covered and "
+	"the bytes aliases share. Kinds: virtual (p_vaddr is a page-table "
+	"address), identity (p_vaddr = p_paddr: no virtual information), filler "
+	"(p_vaddr 0: RAM no page table maps), absent (no data in the file).",
+	common_children, NULL, NULL
+};
+
+static int cmd_ptload(int argc, char **argv)
+{
+	struct ptload_args a = { .common = global_opts };
+	argp_parse(&ptload_argp, argc, argv, 0, NULL, &a);
+	int status = 0;
+	struct vmc_core *core = open_core(a.core, &a.common, &status);
+	if (!core)
+		return status;
+	struct vmc_report_opts ro = { a.common.json, a.common.verbose };
+	struct vmc_error *err = vmc_report_ptloads(stdout, core, core->segs.v,
+						   core->segs.n, a.sort, &ro);
+	if (err)
+		status = report_error(a.core, err);
+	vmc_core_close(core);
+	return status;
+}
+
+/* ---- dispatch ------------------------------------------------------------------ */
+
+struct command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+	const struct argp *argp;
+};
+
+static const struct command commands[] = {
+	{ "info", "describe a dump: CPUs, paging mode, RAM map, notes, VMCOREINFO",
+	  cmd_info, &info_argp },
+	{ "ptload", "list the PT_LOADs (--list) with their kind", cmd_ptload,
+	  &ptload_argp },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+struct top_args {
+	int cmd_index;		/* argv index of COMMAND, 0 if none */
+};
+
+static error_t top_parse(int key, char *arg, struct argp_state *state)
+{
+	struct top_args *a = state->input;
+	(void)arg;
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &global_opts;
+		break;
+	case ARGP_KEY_ARG:
+		/* The first non-option is COMMAND; the rest is the command's. */
+		a->cmd_index = state->next - 1;
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_END:
+		if (!a->cmd_index)
+			argp_error(state, "no COMMAND given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static char *top_help_filter(int key, const char *text, void *input)
+{
+	(void)input;
+	if (key != ARGP_KEY_HELP_POST_DOC)
+		return (char *)text;
+	/* The command list comes from the table, so it cannot go stale. */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return (char *)text;
+	fputs("Commands:\n", f);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'%s help COMMAND' or '%s COMMAND --help' describes one. "
+		"Exit status: 0 success, 1 negative answer, 2 error, 64 usage.",
+		prog, prog);
+	fclose(f);
+	return buf;
+}
+
+static const struct argp top_argp = {
+	NULL, top_parse, "COMMAND [OPTION...] CORE [ARG...]",
+	"Analyze QEMU dump-guest-memory cores offline: rebuild virtual-to-physical "
+	"mappings from the guest's page tables and rewrite cores for gdb and "
+	"crash.\v",
+	common_children, top_help_filter, NULL
+};
+
+/* Run cmd with argv[0] = "vmcore-tool CMD" so argp's usage lines read well. */
+static int run_command(const struct command *cmd, int argc, char **argv)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "%s %s", prog, cmd->name);
+	argv[0] = name;
+	return cmd->run(argc, argv);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		argp_help(&top_argp, stdout, ARGP_HELP_STD_HELP, (char *)prog);
+		return 0;
+	}
+	const struct command *cmd = find_command(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "%s: no command '%s'; '%s --help' lists them\n",
+			prog, argv[1], prog);
+		return EXIT_USAGE;
+	}
+	char name[64];
+	snprintf(name, sizeof(name), "%s %s", prog, cmd->name);
+	argp_help(cmd->argp, stdout, ARGP_HELP_STD_HELP, name);
+	return 0;
+}
+
+static int finish_stdout(int status)
+{
+	/* A full disk or closed pipe must not look like success (as git does). */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: write error on standard output: %s\n", prog,
+			strerror(errno));
+		return EXIT_ERROR;
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	argp_err_exit_status = EXIT_USAGE;
+	struct top_args a = { 0 };
+	argp_parse(&top_argp, argc, argv, ARGP_IN_ORDER, NULL, &a);
+
+	int sub_argc = argc - a.cmd_index;
+	char **sub_argv = argv + a.cmd_index;
+	const char *name = sub_argv[0];
+	if (strcmp(name, "help") == 0)
+		return finish_stdout(cmd_help(sub_argc, sub_argv));
+	const struct command *cmd = find_command(name);
+	if (!cmd) {
+		fprintf(stderr, "%s: no command '%s'; '%s --help' lists them\n",
+			prog, name, prog);
+		return EXIT_USAGE;
+	}
+	return finish_stdout(run_command(cmd, sub_argc, sub_argv));
+}
