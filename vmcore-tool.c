@@ -352,8 +352,11 @@ static int run_command(const struct command *cmd, int argc, char **argv)
 
 static int cmd_help(int argc, char **argv)
 {
+	/* `help CMD` is `CMD --help`, word for word. */
+	char help[] = "--help";
 	if (argc < 2) {
-		argp_help(&top_argp, stdout, ARGP_HELP_STD_HELP, (char *)prog);
+		char *args[] = { (char *)prog, help, NULL };
+		argp_parse(&top_argp, 2, args, 0, NULL, &(struct top_args){ 0 });
 		return 0;
 	}
 	const struct command *cmd = find_command(argv[1]);
@@ -362,10 +365,8 @@ static int cmd_help(int argc, char **argv)
 			prog, argv[1], prog);
 		return EXIT_USAGE;
 	}
-	char name[64];
-	snprintf(name, sizeof(name), "%s %s", prog, cmd->name);
-	argp_help(cmd->argp, stdout, ARGP_HELP_STD_HELP, name);
-	return 0;
+	char *args[] = { argv[1], help, NULL };
+	return run_command(cmd, 2, args);
 }
 
 static int finish_stdout(int status)

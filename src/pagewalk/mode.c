@@ -25,7 +25,9 @@ void vmc_x86_paging_mode(const struct vmc_cpu_state *c, bool elf_long_mode,
 {
 	out->mode = VMC_PAGING_UNKNOWN;
 	if (!HAVE_CR(c, 0) || !HAVE_CR(c, 4)) {
-		snprintf(out->reason, sizeof(out->reason),
+		snprintf(out->reason, sizeof(out->reason), "%s",
+			 c->have & VMC_CPU_HAVE_QEMU ?
+			 "the QEMU CPU-state note is too short to hold CR0/CR4" :
 			 "no CR0/CR4 saved (no QEMU CPU-state note)");
 		return;
 	}

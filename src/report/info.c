@@ -58,6 +58,52 @@ static const char *layout_name(const struct vmc_core *core)
 	return "program headers at a custom offset";
 }
 
+/* A label for a note: its well-known type name, or NAME/type. */
+static void note_label(const struct vmc_note *n, char *buf, size_t sz)
+{
+	if (strcmp(n->name, "CORE") == 0 && n->type == NT_PRSTATUS)
+		snprintf(buf, sz, "NT_PRSTATUS");
+	else if (strcmp(n->name, "CORE") == 0 && n->type == NT_PRFPREG)
+		snprintf(buf, sz, "NT_PRFPREG");
+	else if (strcmp(n->name, "LINUX") == 0 && n->type == NT_ARM_SVE)
+		snprintf(buf, sz, "NT_ARM_SVE");
+	else if (strncmp(n->name, "QEMU", 4) == 0 && n->type == 0)
+		snprintf(buf, sz, "QEMU");
+	else if (strcmp(n->name, "VMCOREINFO") == 0)
+		snprintf(buf, sz, "VMCOREINFO");
+	else
+		snprintf(buf, sz, "%.32s/%" PRIu32, n->name, n->type);
+}
+
+/* "2 NT_PRSTATUS, 2 QEMU, 1 VMCOREINFO", in order of first appearance. */
+static void text_note_summary(FILE *out, const struct vmc_core *core)
+{
+	enum { MAX_KINDS = 16 };
+	char label[MAX_KINDS][48];
+	size_t count[MAX_KINDS], kinds = 0, other = 0;
+	for (size_t i = 0; i < core->notes.n; i++) {
+		char l[48];
+		note_label(&core->notes.v[i], l, sizeof(l));
+		size_t k = 0;
+		while (k < kinds && strcmp(label[k], l) != 0)
+			k++;
+		if (k == kinds) {
+			if (kinds == MAX_KINDS) {
+				other++;
+				continue;
+			}
+			memcpy(label[kinds], l, sizeof(l));
+			count[kinds++] = 0;
+		}
+		count[k]++;
+	}
+	for (size_t k = 0; k < kinds; k++)
+		fprintf(out, "%s%zu %s", k ? ", " : " (", count[k], label[k]);
+	if (other)
+		fprintf(out, ", %zu other", other);
+	fputs(kinds ? ")\n" : "\n", out);
+}
+
 /* ---- text --------------------------------------------------------------- */
 
 static void text_cpu(FILE *out, struct vmc_core *core,
@@ -132,13 +178,15 @@ static void text_info(FILE *out, struct vmc_core *core,
 		sc.kind[VMC_SEG_ABSENT],
 		sc.kind[VMC_SEG_VIRTUAL] ? "" : "; no virtual addresses");
 
-	fprintf(out, "notes:       %zu\n", core->notes.n);
+	fprintf(out, "notes:       %zu", core->notes.n);
+	text_note_summary(out, core);
 	if (opts->verbose)
 		for (size_t i = 0; i < core->notes.n; i++) {
 			const struct vmc_note *n = &core->notes.v[i];
-			fprintf(out, "  %-10s type %-5" PRIu32 " %6" PRIu32
-				" bytes at 0x%" PRIx64 "\n", n->name, n->type,
-				n->descsz, n->offset);
+			char l[48];
+			note_label(n, l, sizeof(l));
+			fprintf(out, "  %-14s %6" PRIu32 " bytes at offset 0x%"
+				PRIx64 "\n", l, n->descsz, n->offset);
 		}
 
 	if (!core->have_vmcoreinfo) {
@@ -244,7 +292,10 @@ static void json_info(FILE *out, struct vmc_core *core)
 	for (size_t i = 0; i < core->notes.n; i++) {
 		const struct vmc_note *n = &core->notes.v[i];
 		vmc_json_object(&j, NULL);
+		char l[48];
+		note_label(n, l, sizeof(l));
 		vmc_json_str(&j, "name", n->name);
+		vmc_json_str(&j, "label", l);
 		vmc_json_uint(&j, "type", n->type);
 		vmc_json_uint(&j, "size", n->descsz);
 		vmc_json_addr(&j, "offset", n->offset);
