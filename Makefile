@@ -16,8 +16,10 @@ PKGS     := libelf libdw zlib liblz4
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
 CC       ?= cc
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Recursive (=), so `make deps check` asks pkg-config after deps installed
+# the libraries, not when the Makefile is read.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral -Wvla
 CFLAGS   ?= -O2 -g
@@ -25,7 +27,7 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) \
              -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DVMC_VERSION='"$(VERSION)"' \
              -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
-LIBS     := $(PKG_LIBS)
+LIBS      = $(PKG_LIBS)
 
 ifdef SANITIZE
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -42,6 +44,9 @@ FIXTURE_TXT  := $(wildcard tests/fixtures/*.core.txt)
 FIXTURES     := $(FIXTURE_TXT:tests/fixtures/%.core.txt=$(BUILD)/fixtures/%.core)
 
 BIN      := $(BUILD)/vmcore-tool
+
+# Keep generated cores that intermediate rules produce.
+.SECONDARY:
 
 .PHONY: all check check-unit check-cli check-mkcore check-real check-sanitize \
         fixtures deps install uninstall clean sample
@@ -99,6 +104,14 @@ endif
 
 deps:
 	bash tests/install-deps.sh
+
+# The README's main job: run the tool on the bundled sample core, which was
+# derived from a real guest dump (tests/fixtures/README.md).
+SAMPLE := $(BUILD)/fixtures/sample-x86_64.core
+sample: $(BIN) $(SAMPLE)
+	$(BIN) info $(SAMPLE)
+	@echo
+	$(BIN) ptload --list $(SAMPLE)
 
 install: vmcore-tool
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

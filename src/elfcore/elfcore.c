@@ -101,6 +101,26 @@ static uint64_t field(const struct vmc_core *core, const uint8_t *p, size_t size
 
 #define WORD(core) ((core)->elf_class == ELFCLASS64 ? 8u : 4u)
 
+/* Say what a non-ELF input is when we can tell (FORMATS.md §3). */
+static struct vmc_error *not_elf(const struct vmc_core *core)
+{
+	static const char flat[] = "makedumpfile";	/* flattened, BE records */
+	static const char kdump[] = "KDUMP   ";		/* disk_dump_header */
+	if (core->file_size >= sizeof(flat) - 1 &&
+	    memcmp(core->map, flat, sizeof(flat) - 1) == 0)
+		return vmc_error_new(VMC_ERR_UNSUPPORTED,
+				     "a flattened kdump-compressed core (makedumpfile "
+				     "-F, QEMU kdump-*): not supported yet; dump "
+				     "with format elf");
+	if (core->file_size >= sizeof(kdump) - 1 &&
+	    memcmp(core->map, kdump, sizeof(kdump) - 1) == 0)
+		return vmc_error_new(VMC_ERR_UNSUPPORTED,
+				     "a kdump-compressed core: not supported yet; "
+				     "dump with format elf");
+	return vmc_error_new(VMC_ERR_FORMAT,
+			     "not an ELF file (no ELF magic at offset 0)");
+}
+
 static struct vmc_error *check_ident(struct vmc_core *core)
 {
 	const uint8_t *id = core->map;
@@ -109,8 +129,7 @@ static struct vmc_error *check_ident(struct vmc_core *core)
 	if (size == 0)
 		return vmc_error_new(VMC_ERR_FORMAT, "empty file");
 	if (size < SELFMAG || memcmp(id, ELFMAG, SELFMAG) != 0)
-		return vmc_error_new(VMC_ERR_FORMAT,
-				     "not an ELF file (no ELF magic at offset 0)");
+		return not_elf(core);
 	if (size < EI_NIDENT)
 		return vmc_error_new(VMC_ERR_FORMAT,
 				     "truncated ELF header (file has %" PRIu64

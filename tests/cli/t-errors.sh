@@ -69,3 +69,13 @@ expect_grep two-cores 64 'too many arguments' "$VT" info a.core b.core
 expect_grep bad-sort 64 "--sort takes index, paddr or vaddr, not 'size'" \
 	"$VT" ptload --list --sort=size x86_64-basic.core
 expect_grep bad-option 64 'unrecognized option' "$VT" info --frobnicate x86_64-basic.core
+
+# kdump-compressed input is recognised and refused by name, not as "not ELF".
+printf 'makedumpfile\0\0\0\0' > "$FX/flat.core"
+expect kdump-flattened 2 "$VT" info flat.core <<'OUT'
+vmcore-tool: flat.core: a flattened kdump-compressed core (makedumpfile -F, QEMU kdump-*): not supported yet; dump with format elf
+OUT
+printf 'KDUMP   \6\0\0\0' > "$FX/kdump.core"
+expect kdump-plain 2 "$VT" info kdump.core <<'OUT'
+vmcore-tool: kdump.core: a kdump-compressed core: not supported yet; dump with format elf
+OUT

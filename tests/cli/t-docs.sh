@@ -1,0 +1,19 @@
+# The man page documents every command and every long option the code has.
+man_file="$(dirname "${BASH_SOURCE[0]}")/../../man/vmcore-tool.1"
+man_plain=$(sed 's/\\-/-/g' "$man_file")
+cmds=$("$VT" --help | awk '/^Commands:/ {on = 1; next} on && /^  [a-z]/ {print $1}')
+[ -n "$cmds" ] && ok || bad docs-commands "no commands in --help"
+for c in $cmds; do
+	printf '%s\n' "$man_plain" | grep -Eq "^\\.BI? \"?$c " && ok ||
+		bad "docs-man-$c" "man/vmcore-tool.1 has no entry for command '$c'"
+	for opt in $("$VT" "$c" --help | grep -Eo -- '--[a-z][a-z0-9-]+' | sort -u); do
+		case $opt in --help|--usage|--version) continue ;; esac
+		printf '%s\n' "$man_plain" | grep -q -- "$opt" && ok ||
+			bad "docs-man-$c$opt" "man/vmcore-tool.1 does not mention $opt of '$c'"
+	done
+done
+# The man page must render without warnings.
+if command -v groff >/dev/null; then
+	w=$(groff -man -Tutf8 -ww -z "$man_file" 2>&1)
+	[ -z "$w" ] && ok || bad docs-groff "$w"
+fi

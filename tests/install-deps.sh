@@ -1,0 +1,34 @@
+#!/bin/bash
+# Install the Debian packages vmcore-tool needs to build and run its tests,
+# only those that are missing. Runs apt-get as root, or through sudo.
+# (The real-guest suite installs QEMU and the guest kernels itself:
+# tests/realguest/provision.sh.)
+set -euo pipefail
+
+packages=(
+	gcc make pkg-config			# build
+	libelf-dev libdw-dev zlib1g-dev liblz4-dev	# libraries (pkg-config)
+	python3 binutils			# tests: fixture generator, readelf
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all build and test packages are installed"
+	exit 0
+fi
+
+sudo=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || {
+		echo "deps: need root (or sudo) to install: ${missing[*]}" >&2
+		exit 2
+	}
+	sudo=sudo
+fi
+echo "deps: installing ${missing[*]}"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
