@@ -74,6 +74,9 @@ $(BUILD)/fixtures/%.core: tests/fixtures/%.core.txt tests/mkcore.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) tests/mkcore.py $< $@
 
+# The sample's page data lives beside its description.
+$(BUILD)/fixtures/sample-x86_64.core: $(wildcard tests/fixtures/sample-x86_64.*.gz)
+
 fixtures: $(FIXTURES)
 
 check-unit: $(BUILD)/unit-tests fixtures

@@ -67,6 +67,59 @@ static const struct argp_child common_children[] = {
 	{ 0 }
 };
 
+/* ---- page-table root options (vtop, maps, read; later remap) ------------ */
+
+enum { OPT_CPU = 0x200, OPT_CR3, OPT_SWAPPER, OPT_PHYS, OPT_FORMAT, OPT_KERNEL,
+       OPT_USER };
+
+static const struct argp_option root_options[] = {
+	{ "cpu", OPT_CPU, "N", 0, "Walk CPU N's page tables (its CR3; default: CPU 0)", 0 },
+	{ "cr3", OPT_CR3, "PADDR", 0, "Walk the page tables rooted at physical PADDR", 0 },
+	{ "swapper", OPT_SWAPPER, NULL, 0, "Walk the kernel's swapper_pg_dir from VMCOREINFO", 0 },
+	{ 0 }
+};
+
+static error_t root_parse(int key, char *arg, struct argp_state *state)
+{
+	struct vmc_root_request *r = state->input;
+	uint64_t v;
+	switch (key) {
+	case ARGP_KEY_INIT:
+		r->cpu = -1;
+		break;
+	case OPT_CPU:
+		if (vmc_parse_u64(arg, &v) || v > 65535)
+			argp_error(state, "--cpu takes a CPU number, not '%s'", arg);
+		r->cpu = (int)v;
+		break;
+	case OPT_CR3:
+		if (vmc_parse_u64(arg, &v))
+			argp_error(state, "--cr3 takes a physical address, not '%s'", arg);
+		r->have_cr3 = true;
+		r->cr3 = v;
+		break;
+	case OPT_SWAPPER:
+		r->swapper = true;
+		break;
+	case ARGP_KEY_END:
+		if (r->swapper && (r->have_cr3 || r->cpu >= 0))
+			argp_error(state, "--swapper goes with neither --cpu nor --cr3");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp root_argp = { root_options, root_parse, NULL, NULL,
+				       NULL, NULL, NULL };
+
+static const struct argp_child root_children[] = {
+	{ &root_argp, 0, "Page-table root:", 2 },
+	{ &common_argp, 0, "Common options:", 3 },
+	{ 0 }
+};
+
 /* ---- messages ------------------------------------------------------------ */
 
 static const char *prog = "vmcore-tool";
@@ -259,6 +312,252 @@ static int cmd_ptload(int argc, char **argv)
 	return status;
 }
 
+/* ---- vtop ------------------------------------------------------------------- */
+
+struct walk_args {			/* vtop, maps, read */
+	struct vmc_root_request root;
+	struct common_opts common;
+	const char *core;
+	uint64_t *addrs;
+	size_t naddrs, addrs_cap;
+	enum vmc_maps_half half;
+	bool phys;
+	enum vmc_read_format format;
+	bool have_len;
+	uint64_t len;
+};
+
+static void walk_args_init(struct argp_state *state, struct walk_args *a)
+{
+	state->child_inputs[0] = &a->root;
+	state->child_inputs[1] = &a->common;
+}
+
+static uint64_t parse_addr(struct argp_state *state, const char *arg,
+			   const char *what)
+{
+	uint64_t v;
+	if (vmc_parse_u64(arg, &v))
+		argp_error(state, "%s '%s' is not a number (0x-prefixed hex or "
+			   "decimal)", what, arg);
+	return v;
+}
+
+static error_t vtop_parse(int key, char *arg, struct argp_state *state)
+{
+	struct walk_args *a = state->input;
+	switch (key) {
+	case ARGP_KEY_INIT:
+		walk_args_init(state, a);
+		break;
+	case ARGP_KEY_ARG:
+		if (!a->core) {
+			a->core = arg;
+			break;
+		}
+		if (vmc_vec_grow((void **)&a->addrs, &a->addrs_cap,
+				 a->naddrs + 1, sizeof(*a->addrs)))
+			argp_failure(state, EXIT_ERROR, ENOMEM, "too many addresses");
+		a->addrs[a->naddrs++] = parse_addr(state, arg, "VADDR");
+		break;
+	case ARGP_KEY_END:
+		if (!a->core)
+			argp_error(state, "no CORE given");
+		if (!a->naddrs)
+			argp_error(state, "no VADDR given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp vtop_argp = {
+	NULL, vtop_parse, "CORE VADDR...",
+	"Translate virtual addresses to physical ones through the guest's page "
+	"tables, printing every level as crash's vtop does: the table's physical "
+	"address, the index, the raw entry and its bits, and where it leads; then "
+	"the page, its size and flags (r, w or -, x or -, u(ser) or s(upervisor), "
+	"g(lobal) or -). Exit status 1 when an address is not mapped.",
+	root_children, NULL, NULL
+};
+
+static int cmd_vtop(int argc, char **argv)
+{
+	struct walk_args a = { .common = global_opts };
+	argp_parse(&vtop_argp, argc, argv, 0, NULL, &a);
+	int status = 0;
+	struct vmc_core *core = open_core(a.core, &a.common, &status);
+	if (core) {
+		struct vmc_report_opts ro = { a.common.json, a.common.verbose };
+		size_t unmapped = 0;
+		struct vmc_error *err = vmc_report_vtop(stdout, core, &a.root,
+							a.addrs, a.naddrs,
+							&unmapped, &ro);
+		if (err)
+			status = report_error(a.core, err);
+		else if (unmapped)
+			status = EXIT_NEGATIVE;
+		vmc_core_close(core);
+	}
+	free(a.addrs);
+	return status;
+}
+
+/* ---- maps ------------------------------------------------------------------- */
+
+static const struct argp_option maps_options[] = {
+	{ "kernel", OPT_KERNEL, NULL, 0, "Only the kernel half (the upper, sign-extended half)", 0 },
+	{ "user", OPT_USER, NULL, 0, "Only the user half", 0 },
+	{ 0 }
+};
+
+static error_t maps_parse(int key, char *arg, struct argp_state *state)
+{
+	struct walk_args *a = state->input;
+	switch (key) {
+	case ARGP_KEY_INIT:
+		walk_args_init(state, a);
+		break;
+	case OPT_KERNEL:
+	case OPT_USER:
+		if (a->half != VMC_MAPS_ALL)
+			argp_error(state, "--kernel and --user exclude each other");
+		a->half = key == OPT_KERNEL ? VMC_MAPS_KERNEL : VMC_MAPS_USER;
+		break;
+	case ARGP_KEY_ARG:
+		if (a->core)
+			argp_error(state, "too many arguments");
+		a->core = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!a->core)
+			argp_error(state, "no CORE given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp maps_argp = {
+	maps_options, maps_parse, "CORE",
+	"List what one page-table root maps: ranges contiguous in both virtual "
+	"and physical address with equal flags and leaf size, merged; with the "
+	"virtual range (end exclusive), physical start, size, flags (r, w or -, "
+	"x or -, u(ser) or s(upervisor), g(lobal) or -), leaf page size, and "
+	"whether the physical range is RAM in this dump (ram, partly, no). Then "
+	"counts.",
+	root_children, NULL, NULL
+};
+
+static int cmd_maps(int argc, char **argv)
+{
+	struct walk_args a = { .common = global_opts };
+	argp_parse(&maps_argp, argc, argv, 0, NULL, &a);
+	int status = 0;
+	struct vmc_core *core = open_core(a.core, &a.common, &status);
+	if (!core)
+		return status;
+	struct warn_ctx w = { a.core };
+	struct vmc_warnings ws;
+	warnings_init(&ws, &w, &a.common);
+	struct vmc_report_opts ro = { a.common.json, a.common.verbose };
+	struct vmc_error *err = vmc_report_maps(stdout, core, &a.root, a.half,
+						&ws, &ro);
+	warnings_done(&ws, &w, &a.common);
+	if (err)
+		status = report_error(a.core, err);
+	vmc_core_close(core);
+	return status;
+}
+
+/* ---- read ------------------------------------------------------------------- */
+
+static const struct argp_option read_options[] = {
+	{ "phys", OPT_PHYS, NULL, 0, "ADDR is a guest-physical address", 0 },
+	{ "format", OPT_FORMAT, "FMT", 0, "hex (a hexdump, the default) or raw (the bytes)", 0 },
+	{ 0 }
+};
+
+static error_t read_parse(int key, char *arg, struct argp_state *state)
+{
+	struct walk_args *a = state->input;
+	switch (key) {
+	case ARGP_KEY_INIT:
+		walk_args_init(state, a);
+		break;
+	case OPT_PHYS:
+		a->phys = true;
+		break;
+	case OPT_FORMAT:
+		if (strcmp(arg, "hex") == 0)
+			a->format = VMC_READ_HEX;
+		else if (strcmp(arg, "raw") == 0)
+			a->format = VMC_READ_RAW;
+		else
+			argp_error(state, "--format takes hex or raw, not '%s'", arg);
+		break;
+	case ARGP_KEY_ARG:
+		if (!a->core) {
+			a->core = arg;
+		} else if (!a->naddrs) {
+			a->addrs = malloc(sizeof(*a->addrs));
+			if (!a->addrs)
+				argp_failure(state, EXIT_ERROR, ENOMEM, "ADDR");
+			a->addrs[0] = parse_addr(state, arg, "ADDR");
+			a->naddrs = 1;
+		} else if (!a->have_len) {
+			a->len = parse_addr(state, arg, "LEN");
+			a->have_len = true;
+		} else {
+			argp_error(state, "too many arguments");
+		}
+		break;
+	case ARGP_KEY_END:
+		if (!a->core)
+			argp_error(state, "no CORE given");
+		if (!a->naddrs)
+			argp_error(state, "no ADDR given");
+		if (a->phys && (a->root.cpu >= 0 || a->root.have_cr3 ||
+				a->root.swapper))
+			argp_error(state, "--phys reads no page tables: it goes "
+				   "with none of --cpu, --cr3, --swapper");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp read_argp = {
+	read_options, read_parse, "CORE ADDR [LEN]",
+	"Read LEN bytes (default 256; K, M, G suffixes allowed) of guest memory "
+	"at virtual ADDR, through the page tables of the chosen root, or at "
+	"physical ADDR with --phys. Prints a hexdump, or the bytes themselves "
+	"with --format=raw. A hole stops the read with exit status 1 after what "
+	"precedes it.",
+	root_children, NULL, NULL
+};
+
+static int cmd_read(int argc, char **argv)
+{
+	struct walk_args a = { .common = global_opts, .len = 256 };
+	argp_parse(&read_argp, argc, argv, 0, NULL, &a);
+	int status = 0;
+	struct vmc_core *core = open_core(a.core, &a.common, &status);
+	if (core) {
+		struct vmc_error *err = vmc_report_read(stdout, core, &a.root,
+							a.addrs[0], a.len, a.phys,
+							a.format);
+		if (err)
+			status = report_error(a.core, err);
+		vmc_core_close(core);
+	}
+	free(a.addrs);
+	return status;
+}
+
 /* ---- dispatch ------------------------------------------------------------------ */
 
 struct command {
@@ -273,6 +572,12 @@ static const struct command commands[] = {
 	  cmd_info, &info_argp },
 	{ "ptload", "list the PT_LOADs (--list) with their kind", cmd_ptload,
 	  &ptload_argp },
+	{ "vtop", "translate virtual addresses, printing every page-table level",
+	  cmd_vtop, &vtop_argp },
+	{ "maps", "list what the page tables map, merged, with flags",
+	  cmd_maps, &maps_argp },
+	{ "read", "read guest memory by virtual or physical address",
+	  cmd_read, &read_argp },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -184,3 +184,13 @@ int vmc_parse_u64(const char *s, uint64_t *out)
 	*out = (uint64_t)v << shift;
 	return 0;
 }
+
+const char *vmc_arch_name(enum vmc_arch arch)
+{
+	switch (arch) {
+	case VMC_ARCH_X86_64: return "x86_64";
+	case VMC_ARCH_I386: return "i386";
+	case VMC_ARCH_AARCH64: return "aarch64";
+	default: return "unknown";
+	}
+}

@@ -182,6 +182,17 @@ static inline struct vmc_error *vmc_physmem_read(const struct vmc_physmem *pm,
 	return pm->read(pm->ctx, paddr, buf, len);
 }
 
+/* ---- architectures -------------------------------------------------------- */
+
+enum vmc_arch {
+	VMC_ARCH_UNKNOWN,
+	VMC_ARCH_X86_64,
+	VMC_ARCH_I386,
+	VMC_ARCH_AARCH64,
+};
+
+const char *vmc_arch_name(enum vmc_arch arch);
+
 /* ---- CPU state ------------------------------------------------------------ */
 
 /*

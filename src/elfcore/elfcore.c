@@ -40,16 +40,6 @@ static const struct elf_layout elf64_layout = {
 	.sh_offset = 24, .sh_link = 40, .sh_info = 44,
 };
 
-const char *vmc_arch_name(enum vmc_arch arch)
-{
-	switch (arch) {
-	case VMC_ARCH_X86_64: return "x86_64";
-	case VMC_ARCH_I386: return "i386";
-	case VMC_ARCH_AARCH64: return "aarch64";
-	default: return "unknown";
-	}
-}
-
 const char *vmc_seg_kind_name(enum vmc_seg_kind kind)
 {
 	switch (kind) {

@@ -15,13 +15,6 @@
 
 #include "../base/base.h"
 
-enum vmc_arch {
-	VMC_ARCH_UNKNOWN,
-	VMC_ARCH_X86_64,
-	VMC_ARCH_I386,
-	VMC_ARCH_AARCH64,
-};
-
 /* What a PT_LOAD's p_vaddr tells (FORMATS.md §1.5). */
 enum vmc_seg_kind {
 	VMC_SEG_VIRTUAL,	/* a page-table address */
@@ -117,7 +110,6 @@ const struct vmc_ram_range *vmc_core_ram_find(struct vmc_core *core,
 uint64_t vmc_core_ram_bytes(const struct vmc_core *core);
 
 /* Names for people and JSON. */
-const char *vmc_arch_name(enum vmc_arch arch);
 const char *vmc_seg_kind_name(enum vmc_seg_kind kind);
 const char *vmc_machine_name(uint16_t e_machine);
 

@@ -4,7 +4,9 @@
  * reads guest memory only through struct vmc_physmem and takes CPU state
  * and VMCOREINFO as plain data (base.h).
  *
- * This first part decides which paging form each CPU is in, and why.
+ * mode.c decides which paging form each CPU is in, and why; x86.c holds
+ * the x86 paging forms and entry formats; walk.c is the one walk engine
+ * (enumeration and traced translation); root.c chooses the root to walk.
  */
 #ifndef VMC_PAGEWALK_H
 #define VMC_PAGEWALK_H
@@ -59,5 +61,193 @@ void vmc_arm64_paging(const struct vmc_vmcoreinfo *vi,
 		      struct vmc_paging_choice *out);
 
 const char *vmc_paging_mode_name(enum vmc_paging_mode mode);
+
+/* ---- paging forms ----------------------------------------------------------- */
+
+#define VMC_MAX_LEVELS 5
+
+/* What one entry says, decoded by a paging form's step function. */
+enum vmc_entry_kind {
+	VMC_ENTRY_NONE,		/* not present */
+	VMC_ENTRY_TABLE,	/* points at the next-level table */
+	VMC_ENTRY_LEAF,		/* maps a page or a large page */
+	VMC_ENTRY_RESERVED,	/* present, but with bits the format forbids */
+};
+
+/* Permission and attribute bits of a mapping (architecture-neutral). */
+enum vmc_run_flags {
+	VMC_RUN_W = 1u << 0,	/* writable (every level allows it) */
+	VMC_RUN_X = 1u << 1,	/* executable (no level forbids it) */
+	VMC_RUN_U = 1u << 2,	/* user-accessible (every level allows it) */
+	VMC_RUN_G = 1u << 3,	/* global (x86 G bit; aarch64 !nG) */
+};
+
+struct vmc_entry {
+	enum vmc_entry_kind kind;
+	uint64_t addr;		/* next table, or leaf's physical base */
+	uint32_t allow;		/* VMC_RUN_* this entry allows (AND-ed down) */
+	uint32_t leaf_flags;	/* VMC_RUN_G and the like, leaves only */
+	const char *why;	/* for RESERVED: which bits */
+};
+
+struct vmc_paging;
+
+/* One entry format (x86 32-bit, PAE, 64-bit; later AArch64 descriptors). */
+struct vmc_paging_ops {
+	const char *name;
+	/* Decode entry (already stripped of clear_mask) at level (1 = last). */
+	void (*decode)(const struct vmc_paging *pg, unsigned level,
+		       uint64_t entry, struct vmc_entry *out);
+	/* Name the entry's set bits for a trace, e.g. "P RW US A PS". */
+	void (*describe)(const struct vmc_paging *pg, unsigned level,
+			 uint64_t entry, char *buf, size_t sz);
+};
+
+/*
+ * A paging form as data: the walk engine needs nothing else. Levels count
+ * down from `levels` (the root table) to 1 (the last table). Level l's index
+ * is VA bits [shift[l] + bits[l] - 1 : shift[l]].
+ */
+struct vmc_paging {
+	enum vmc_paging_mode mode;
+	const struct vmc_paging_ops *ops;
+	unsigned levels;
+	unsigned entry_size;		/* 4 or 8 bytes */
+	unsigned bits[VMC_MAX_LEVELS + 1];
+	unsigned shift[VMC_MAX_LEVELS + 1];
+	const char *level_name[VMC_MAX_LEVELS + 1];
+	unsigned va_bits;		/* translated VA width */
+	bool sign_extend;		/* canonical VAs: sign-extend bit va_bits-1 */
+	bool pse;			/* x86 32-bit: CR4.PSE enables 4M pages */
+	uint64_t root;			/* physical address of the root table */
+	uint64_t clear_mask;		/* bits stripped from every entry (sme_mask) */
+};
+
+/* An x86 paging form for mode with root register cr3 (masked here: PCID,
+ * flags and LAM bits dropped; PAE keeps bits 31:5). */
+struct vmc_error *vmc_paging_x86(enum vmc_paging_mode mode, uint64_t cr3,
+				 bool pse, uint64_t sme_mask,
+				 struct vmc_paging *out);
+
+/* The canonical form of a VA built from table indexes. */
+uint64_t vmc_paging_canonical(const struct vmc_paging *pg, uint64_t va);
+/* True when vaddr is translatable by pg (canonical, within va_bits). */
+bool vmc_paging_va_ok(const struct vmc_paging *pg, uint64_t vaddr);
+
+/* ---- runs: the walk's output --------------------------------------------------- */
+
+struct vmc_run {
+	uint64_t vaddr, paddr, size;
+	uint32_t flags;			/* enum vmc_run_flags */
+	uint8_t leaf_level;		/* level of the leaf entry (1 = last) */
+	uint8_t leaf_shift;		/* log2 of the leaf page size */
+};
+
+VMC_VEC(vmc_run_vec, struct vmc_run)
+
+struct vmc_walk_limits {
+	uint64_t max_runs;		/* stop after this many leaves (0: default) */
+	uint32_t max_table_visits;	/* per (table, level) (0: default) */
+	uint64_t va_lo, va_hi;		/* only leaves intersecting [lo, hi] */
+};
+
+struct vmc_walk_stats {
+	uint64_t tables;		/* distinct (table, level) pairs read */
+	uint64_t table_reads;		/* table visits, repeats included */
+	uint64_t entries;		/* entries examined */
+	uint64_t leaves;
+	uint64_t not_present;
+	uint64_t reserved;		/* entries skipped for reserved bits */
+	uint64_t unreadable;		/* tables outside RAM or past EOF */
+	uint64_t over_shared;		/* visits refused by max_table_visits */
+	uint64_t duplicate_roots;	/* root entries skipped as already walked */
+	bool truncated;			/* max_runs reached */
+	uint32_t max_visits;		/* most visits of any one table */
+};
+
+/*
+ * Enumerate the mappings of every form in pgs (e.g. one per distinct CPU
+ * root), appending one run per leaf entry to runs, unmerged, in VA order per
+ * form. Root entries already walked from an earlier form with the same
+ * value are skipped (kernel halves are shared). Bounded in time and memory
+ * by limits; what is skipped is counted in stats and reported to ws.
+ */
+struct vmc_error *vmc_walk(const struct vmc_paging *pgs, size_t npgs,
+			   const struct vmc_physmem *pm,
+			   const struct vmc_walk_limits *limits,
+			   struct vmc_run_vec *runs, struct vmc_walk_stats *stats,
+			   struct vmc_warnings *ws);
+
+/* ---- one translation, with its trace ---------------------------------------------- */
+
+struct vmc_trace_step {
+	unsigned level;
+	uint64_t table;			/* physical address of the table */
+	uint64_t index;
+	uint64_t entry_paddr;
+	uint64_t entry;			/* raw, before clear_mask */
+	struct vmc_entry dec;
+	bool read_failed;
+};
+
+struct vmc_translation {
+	uint64_t vaddr;
+	bool mapped;
+	uint64_t paddr, page_size;
+	uint32_t flags;
+	unsigned nsteps;
+	struct vmc_trace_step steps[VMC_MAX_LEVELS];
+	char why[160];			/* when not mapped */
+};
+
+/* Translate vaddr, recording every level. A vaddr that is not mapped is
+ * not an error (out->mapped false, out->why says where it stopped). */
+void vmc_translate(const struct vmc_paging *pg, const struct vmc_physmem *pm,
+		   uint64_t vaddr, struct vmc_translation *out);
+
+/* Read len bytes at virtual vaddr through pg. On a hole, returns a
+ * VMC_ERR_NOT_FOUND error whose addr is the first unmapped byte and whose
+ * message says which entry stopped the walk; a mapped page whose physical
+ * memory is not in the dump gives VMC_ERR_FAULT. */
+struct vmc_error *vmc_read_virtual(const struct vmc_paging *pg,
+				   const struct vmc_physmem *pm, uint64_t vaddr,
+				   void *buf, size_t len);
+
+/* ---- choosing the root ---------------------------------------------------------------- */
+
+struct vmc_root_request {
+	int cpu;			/* -1: not given */
+	bool have_cr3;
+	uint64_t cr3;
+	bool swapper;			/* use VMCOREINFO swapper_pg_dir */
+};
+
+struct vmc_root_choice {
+	struct vmc_paging pg;
+	int cpu;			/* CPU whose state chose the form, or -1 */
+	char why[200];
+};
+
+struct vmc_machine {			/* what pagewalk needs of a dump */
+	enum vmc_arch arch;
+	bool elf_long_mode;		/* e_machine EM_X86_64 */
+	const struct vmc_cpu_state *cpus;
+	size_t ncpus;
+	const struct vmc_vmcoreinfo *vmcoreinfo;	/* NULL when absent */
+};
+
+/*
+ * The paging form to walk for req: --cr3, --cpu, VMCOREINFO swapper_pg_dir,
+ * or by default CPU 0's root (falling back to the first CPU with paging on,
+ * then swapper_pg_dir). Errors say what is missing and what to pass.
+ */
+struct vmc_error *vmc_choose_root(const struct vmc_machine *m,
+				  const struct vmc_root_request *req,
+				  struct vmc_root_choice *out);
+
+/* Every distinct root of the dump's CPUs (deduplicated), for walks that
+ * merge the kernel halves of all CPUs. */
+struct vmc_error *vmc_cpu_roots(const struct vmc_machine *m,
+				struct vmc_paging **out, size_t *n);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "../elfcore/elfcore.h"
+#include "../pagewalk/pagewalk.h"
 
 struct vmc_report_opts {
 	bool json;
@@ -28,5 +29,33 @@ struct vmc_error *vmc_report_ptloads(FILE *out, struct vmc_core *core,
 				     const struct vmc_segment *segs, size_t n,
 				     enum vmc_seg_sort sort,
 				     const struct vmc_report_opts *opts);
+
+/* What pagewalk needs to know of core. */
+void vmc_machine_of(struct vmc_core *core, struct vmc_machine *m);
+
+/* `vtop`: translate each vaddr, printing every level. *unmapped counts the
+ * addresses that are not mapped (the CLI's exit status 1). */
+struct vmc_error *vmc_report_vtop(FILE *out, struct vmc_core *core,
+				  const struct vmc_root_request *req,
+				  const uint64_t *vaddrs, size_t n,
+				  size_t *unmapped,
+				  const struct vmc_report_opts *opts);
+
+enum vmc_maps_half { VMC_MAPS_ALL, VMC_MAPS_KERNEL, VMC_MAPS_USER };
+
+/* `maps`: the merged ranges one root maps, with flags and leaf sizes. */
+struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
+				  const struct vmc_root_request *req,
+				  enum vmc_maps_half half,
+				  struct vmc_warnings *ws,
+				  const struct vmc_report_opts *opts);
+
+enum vmc_read_format { VMC_READ_HEX, VMC_READ_RAW };
+
+/* `read`: len bytes at addr, virtual through the chosen root or physical. */
+struct vmc_error *vmc_report_read(FILE *out, struct vmc_core *core,
+				  const struct vmc_root_request *req,
+				  uint64_t addr, uint64_t len, bool phys,
+				  enum vmc_read_format fmt);
 
 #endif

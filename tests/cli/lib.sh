@@ -5,7 +5,8 @@
 #   expect NAME STATUS CMD... <<'EOF'      exact stdout+stderr
 #   expect_grep NAME STATUS REGEX CMD...   output matches an extended regex
 #   expect_json NAME PYEXPR CMD...         stdout is JSON; PYEXPR (with `d`
-#                                          bound to it) is true
+#                                          bound to it) is true; the exit
+#                                          status is $JSON_STATUS (default 0)
 
 pass=0
 fail=0
@@ -53,9 +54,10 @@ expect_grep() {
 
 expect_json() {
 	local name=$1 expr=$2; shift 2
-	local out
-	if ! out=$(cd "$FX" && "$@"); then
-		bad "$name" "command failed: $*"
+	local out rc
+	out=$(cd "$FX" && "$@"); rc=$?
+	if [ "$rc" != "${JSON_STATUS:-0}" ]; then
+		bad "$name" "exit status $rc, expected ${JSON_STATUS:-0}: $*"
 		return
 	fi
 	if printf '%s' "$out" | "$PY" -c '

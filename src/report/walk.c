@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* report: `vtop`, `maps` and `read` — what the page walk shows people. */
+#include "report.h"
+
+#include <elf.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "../ptload/ptload.h"
+#include "json.h"
+
+void vmc_machine_of(struct vmc_core *core, struct vmc_machine *m)
+{
+	*m = (struct vmc_machine){
+		.arch = core->arch,
+		.elf_long_mode = core->e_machine == EM_X86_64,
+		.cpus = core->cpus.v,
+		.ncpus = core->cpus.n,
+		.vmcoreinfo = core->have_vmcoreinfo ? &core->vmcoreinfo : NULL,
+	};
+}
+
+static struct vmc_error *choose(struct vmc_core *core,
+				const struct vmc_root_request *req,
+				struct vmc_root_choice *rc)
+{
+	struct vmc_machine m;
+	vmc_machine_of(core, &m);
+	return vmc_choose_root(&m, req, rc);
+}
+
+/* "rw-sg": read, write, execute, user or supervisor, global. */
+static void flags_str(uint32_t f, char out[6])
+{
+	out[0] = 'r';
+	out[1] = f & VMC_RUN_W ? 'w' : '-';
+	out[2] = f & VMC_RUN_X ? 'x' : '-';
+	out[3] = f & VMC_RUN_U ? 'u' : 's';
+	out[4] = f & VMC_RUN_G ? 'g' : '-';
+	out[5] = '\0';
+}
+
+/* Whether [paddr, paddr+size) is RAM in the dump: all, part or none. */
+static const char *ram_state(struct vmc_core *core, uint64_t paddr,
+			     uint64_t size)
+{
+	uint64_t covered = 0, p = paddr, end = paddr + size;
+	while (p < end) {
+		const struct vmc_ram_range *r = vmc_core_ram_find(core, p);
+		if (!r) {
+			/* Skip to the next range start, if any. */
+			uint64_t next = end;
+			for (size_t i = 0; i < core->ram.n; i++)
+				if (core->ram.v[i].paddr > p &&
+				    core->ram.v[i].paddr < next)
+					next = core->ram.v[i].paddr;
+			p = next;
+			continue;
+		}
+		uint64_t rend = r->paddr + r->size;
+		uint64_t stop = rend < end && rend > r->paddr ? rend : end;
+		covered += stop - p;
+		p = stop;
+	}
+	return covered == size ? "ram" : covered ? "partly" : "no";
+}
+
+/* ---- vtop ------------------------------------------------------------------- */
+
+static void text_translation(FILE *out, struct vmc_core *core,
+			     const struct vmc_paging *pg,
+			     const struct vmc_translation *t)
+{
+	char h[32], fl[6], bits[96];
+	fputs("VIRTUAL             PHYSICAL            PAGE\n", out);
+	if (t->mapped)
+		fprintf(out, "0x%016" PRIx64 "  0x%016" PRIx64 "  %s\n", t->vaddr,
+			t->paddr, vmc_human_size(t->page_size, h, sizeof(h)));
+	else
+		fprintf(out, "0x%016" PRIx64 "  (not mapped)\n", t->vaddr);
+	for (unsigned i = 0; i < t->nsteps; i++) {
+		const struct vmc_trace_step *s = &t->steps[i];
+		const char *name = pg->level_name[s->level];
+		fprintf(out, "  %-5s table 0x%016" PRIx64 "  [%3" PRIu64 "]  ",
+			name, s->table, s->index);
+		if (s->read_failed) {
+			fputs("(table not in the dump)\n", out);
+			continue;
+		}
+		pg->ops->describe(pg, s->level, s->entry, bits, sizeof(bits));
+		fprintf(out, "entry 0x%016" PRIx64 "  %-24s", s->entry, bits);
+		switch (s->dec.kind) {
+		case VMC_ENTRY_TABLE:
+			fprintf(out, " -> %s 0x%" PRIx64 "\n",
+				pg->level_name[s->level - 1], s->dec.addr);
+			break;
+		case VMC_ENTRY_LEAF:
+			fprintf(out, " -> %s page 0x%" PRIx64 "\n",
+				vmc_human_size((uint64_t)1 << pg->shift[s->level],
+					       h, sizeof(h)), s->dec.addr);
+			break;
+		case VMC_ENTRY_RESERVED:
+			fprintf(out, " reserved: %s\n", s->dec.why);
+			break;
+		default:
+			/* A zero entry's bits already read "not present". */
+			fputs(s->entry ? " not present\n" : "\n", out);
+		}
+	}
+	if (t->mapped) {
+		flags_str(t->flags, fl);
+		const char *ram = ram_state(core, t->paddr, 1);
+		fprintf(out, "  PAGE  0x%016" PRIx64 "  %s  %s%s\n",
+			t->paddr & ~(t->page_size - 1),
+			vmc_human_size(t->page_size, h, sizeof(h)), fl,
+			strcmp(ram, "ram") == 0 ? "" :
+			"  (not RAM in this dump: no data)");
+	} else {
+		fprintf(out, "  %s\n", t->why);
+	}
+}
+
+static void json_translation(struct vmc_json *j, struct vmc_core *core,
+			     const struct vmc_paging *pg,
+			     const struct vmc_translation *t)
+{
+	char fl[6];
+	vmc_json_object(j, NULL);
+	vmc_json_addr(j, "vaddr", t->vaddr);
+	vmc_json_bool(j, "mapped", t->mapped);
+	if (t->mapped) {
+		flags_str(t->flags, fl);
+		vmc_json_addr(j, "paddr", t->paddr);
+		vmc_json_addr(j, "page_size", t->page_size);
+		vmc_json_str(j, "flags", fl);
+		vmc_json_bool(j, "in_ram", strcmp(ram_state(core, t->paddr, 1),
+						  "ram") == 0);
+	} else {
+		vmc_json_str(j, "why", t->why);
+	}
+	vmc_json_array(j, "levels");
+	for (unsigned i = 0; i < t->nsteps; i++) {
+		const struct vmc_trace_step *s = &t->steps[i];
+		vmc_json_object(j, NULL);
+		vmc_json_str(j, "level", pg->level_name[s->level]);
+		vmc_json_addr(j, "table", s->table);
+		vmc_json_uint(j, "index", s->index);
+		if (s->read_failed) {
+			vmc_json_null(j, "entry");
+		} else {
+			char bits[96];
+			pg->ops->describe(pg, s->level, s->entry, bits, sizeof(bits));
+			vmc_json_addr(j, "entry", s->entry);
+			vmc_json_str(j, "bits", bits);
+		}
+		vmc_json_end(j);
+	}
+	vmc_json_end(j);
+	vmc_json_end(j);
+}
+
+struct vmc_error *vmc_report_vtop(FILE *out, struct vmc_core *core,
+				  const struct vmc_root_request *req,
+				  const uint64_t *vaddrs, size_t n,
+				  size_t *unmapped,
+				  const struct vmc_report_opts *opts)
+{
+	struct vmc_root_choice rc;
+	struct vmc_error *err = choose(core, req, &rc);
+	if (err)
+		return err;
+	struct vmc_physmem pm = vmc_core_physmem(core);
+	struct vmc_json j;
+	*unmapped = 0;
+	if (opts->json) {
+		vmc_json_init(&j, out);
+		vmc_json_object(&j, NULL);
+		vmc_json_str(&j, "root", rc.why);
+		vmc_json_addr(&j, "root_paddr", rc.pg.root);
+		vmc_json_str(&j, "paging", vmc_paging_mode_name(rc.pg.mode));
+		vmc_json_array(&j, "translations");
+	} else {
+		fprintf(out, "root: %s\n", rc.why);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct vmc_translation t;
+		vmc_translate(&rc.pg, &pm, vaddrs[i], &t);
+		if (!t.mapped)
+			(*unmapped)++;
+		if (opts->json) {
+			json_translation(&j, core, &rc.pg, &t);
+		} else {
+			fputc('\n', out);
+			text_translation(out, core, &rc.pg, &t);
+		}
+	}
+	if (opts->json) {
+		vmc_json_end(&j);
+		vmc_json_end(&j);
+		vmc_json_finish(&j);
+	}
+	return NULL;
+}
+
+/* ---- maps ------------------------------------------------------------------- */
+
+static uint64_t half_bound(const struct vmc_paging *pg)
+{
+	/* The first kernel-half address: sign bit set for canonical forms,
+	 * 0xc0000000 is no better a guess than none for 32-bit: all is user. */
+	return pg->sign_extend ? ~((UINT64_C(1) << (pg->va_bits - 1)) - 1)
+			       : UINT64_MAX;
+}
+
+struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
+				  const struct vmc_root_request *req,
+				  enum vmc_maps_half half,
+				  struct vmc_warnings *ws,
+				  const struct vmc_report_opts *opts)
+{
+	struct vmc_root_choice rc;
+	struct vmc_error *err = choose(core, req, &rc);
+	if (err)
+		return err;
+	struct vmc_physmem pm = vmc_core_physmem(core);
+	struct vmc_walk_limits lim = {0};
+	uint64_t kstart = half_bound(&rc.pg);
+	if (half == VMC_MAPS_KERNEL) {
+		lim.va_lo = kstart;
+		lim.va_hi = UINT64_MAX;
+	} else if (half == VMC_MAPS_USER) {
+		lim.va_lo = 0;
+		lim.va_hi = kstart - 1;
+	}
+	struct vmc_run_vec runs = {0};
+	struct vmc_walk_stats st;
+	err = vmc_walk(&rc.pg, 1, &pm, &lim, &runs, &st, ws);
+	if (err) {
+		vmc_run_vec_free(&runs);
+		return err;
+	}
+	uint64_t leaves = runs.n;
+	vmc_runs_merge(&runs, true);
+
+	uint64_t bytes = 0, nkernel = 0, nuser = 0, not_ram = 0;
+	uint64_t by_size[64] = {0};
+	for (size_t i = 0; i < runs.n; i++) {
+		const struct vmc_run *r = &runs.v[i];
+		bytes += r->size;
+		if (r->vaddr >= kstart)
+			nkernel++;
+		else
+			nuser++;
+		by_size[r->leaf_shift & 63] += r->size >> r->leaf_shift;
+		if (strcmp(ram_state(core, r->paddr, r->size), "ram") != 0)
+			not_ram++;
+	}
+
+	char h[32], h2[32], fl[6];
+	if (opts->json) {
+		struct vmc_json j;
+		vmc_json_init(&j, out);
+		vmc_json_object(&j, NULL);
+		vmc_json_str(&j, "root", rc.why);
+		vmc_json_addr(&j, "root_paddr", rc.pg.root);
+		vmc_json_str(&j, "paging", vmc_paging_mode_name(rc.pg.mode));
+		vmc_json_array(&j, "ranges");
+		for (size_t i = 0; i < runs.n; i++) {
+			const struct vmc_run *r = &runs.v[i];
+			flags_str(r->flags, fl);
+			vmc_json_object(&j, NULL);
+			vmc_json_addr(&j, "vaddr", r->vaddr);
+			vmc_json_addr(&j, "paddr", r->paddr);
+			vmc_json_addr(&j, "size", r->size);
+			vmc_json_str(&j, "flags", fl);
+			vmc_json_addr(&j, "leaf_size", (uint64_t)1 << r->leaf_shift);
+			vmc_json_str(&j, "ram", ram_state(core, r->paddr, r->size));
+			vmc_json_end(&j);
+		}
+		vmc_json_end(&j);
+		vmc_json_object(&j, "summary");
+		vmc_json_uint(&j, "ranges", runs.n);
+		vmc_json_uint(&j, "mappings", leaves);
+		vmc_json_uint(&j, "kernel_ranges", nkernel);
+		vmc_json_uint(&j, "user_ranges", nuser);
+		vmc_json_addr(&j, "bytes", bytes);
+		vmc_json_uint(&j, "not_ram_ranges", not_ram);
+		vmc_json_uint(&j, "tables", st.tables);
+		vmc_json_uint(&j, "reserved_entries", st.reserved);
+		vmc_json_uint(&j, "unreadable_tables", st.unreadable);
+		vmc_json_bool(&j, "truncated", st.truncated);
+		vmc_json_end(&j);
+		vmc_json_end(&j);
+		vmc_json_finish(&j);
+	} else {
+		fprintf(out, "root: %s\n", rc.why);
+		fprintf(out, "%-18s  %-18s  %-18s  %19s  %-5s  %-4s  %s\n",
+			"Virtual start", "Virtual end", "Physical start", "Size",
+			"Flags", "Leaf", "RAM");
+		for (size_t i = 0; i < runs.n; i++) {
+			const struct vmc_run *r = &runs.v[i];
+			flags_str(r->flags, fl);
+			fprintf(out, "0x%016" PRIx64 "  0x%016" PRIx64 "  0x%016"
+				PRIx64 "  %#12" PRIx64 " %6s  %-5s  %-4s  %s\n",
+				r->vaddr, r->vaddr + r->size, r->paddr, r->size,
+				vmc_human_size(r->size, h, sizeof(h)), fl,
+				vmc_human_size((uint64_t)1 << r->leaf_shift, h2,
+					       sizeof(h2)),
+				ram_state(core, r->paddr, r->size));
+		}
+		fprintf(out, "%zu ranges (%" PRIu64 " kernel, %" PRIu64 " user) "
+			"from %" PRIu64 " mappings, 0x%" PRIx64 " bytes (%s);",
+			runs.n, nkernel, nuser, leaves, bytes,
+			vmc_human_size(bytes, h, sizeof(h)));
+		for (int s = 0; s < 64; s++)
+			if (by_size[s])
+				fprintf(out, " %s pages: %" PRIu64 ";",
+					vmc_human_size((uint64_t)1 << s, h, sizeof(h)),
+					by_size[s]);
+		fprintf(out, " %" PRIu64 " ranges not RAM in this dump; %" PRIu64
+			" page tables\n", not_ram, st.tables);
+	}
+	vmc_run_vec_free(&runs);
+	return NULL;
+}
+
+/* ---- read ------------------------------------------------------------------- */
+
+static void hexdump_line(FILE *out, uint64_t addr, const uint8_t *b, size_t n)
+{
+	fprintf(out, "%016" PRIx64 ": ", addr);
+	for (size_t i = 0; i < 16; i++) {
+		if (i < n)
+			fprintf(out, " %02x", b[i]);
+		else
+			fputs("   ", out);
+		if (i == 7)
+			fputc(' ', out);
+	}
+	fputs("  ", out);
+	for (size_t i = 0; i < n; i++)
+		fputc(b[i] >= 0x20 && b[i] < 0x7f ? b[i] : '.', out);
+	fputc('\n', out);
+}
+
+struct vmc_error *vmc_report_read(FILE *out, struct vmc_core *core,
+				  const struct vmc_root_request *req,
+				  uint64_t addr, uint64_t len, bool phys,
+				  enum vmc_read_format fmt)
+{
+	struct vmc_root_choice rc;
+	struct vmc_error *err = NULL;
+	if (!phys && (err = choose(core, req, &rc)))
+		return err;
+	if (len && addr > UINT64_MAX - (len - 1))
+		return vmc_error_new(VMC_ERR_USAGE, "0x%" PRIx64 " bytes at 0x%"
+				     PRIx64 " run past the end of the address "
+				     "space", len, addr);
+	struct vmc_physmem pm = vmc_core_physmem(core);
+	/* Page by page, so what precedes a hole is printed before the error;
+	 * LEN may be larger than memory. */
+	uint8_t buf[4096];
+	while (len) {
+		size_t chunk = sizeof(buf) - (addr & (sizeof(buf) - 1));
+		if (chunk > len)
+			chunk = (size_t)len;
+		err = phys ? vmc_physmem_read(&pm, addr, buf, chunk)
+			   : vmc_read_virtual(&rc.pg, &pm, addr, buf, chunk);
+		if (err)
+			return err;
+		if (fmt == VMC_READ_RAW) {
+			fwrite(buf, 1, chunk, out);
+		} else {
+			for (size_t off = 0; off < chunk; off += 16)
+				hexdump_line(out, addr + off, buf + off,
+					     chunk - off < 16 ? chunk - off : 16);
+		}
+		addr += chunk;
+		len -= chunk;
+	}
+	return NULL;
+}

@@ -1,0 +1,75 @@
+# vtop, maps and read on the sample core derived from a real x86_64 guest
+# (tests/fixtures/README.md): its page tables are the guest's own.
+S=sample-x86_64.core
+BANNER_VA=0xffffffff97d61900	# linux_banner, from the guest's /proc/kallsyms
+banner=$(sed -n 's/^#   \(Linux version .*\)$/\1/p' "$(dirname "${BASH_SOURCE[0]}")/../fixtures/sample-x86_64.core.txt")
+
+expect vtop-banner 0 "$VT" vtop $S $BANNER_VA <<'OUT'
+root: CPU 0 CR3 0x171b8000, 4-level (CR0.PG=1 CR4.PAE=1 CS.L=1 CR4.LA57=0)
+
+VIRTUAL             PHYSICAL            PAGE
+0xffffffff97d61900  0x0000000017361900  2M
+  PML4  table 0x00000000171b8000  [511]  entry 0x0000000017c15067  P RW US A D              -> PDPT 0x17c15000
+  PDPT  table 0x0000000017c15000  [510]  entry 0x0000000017c16063  P RW A D                 -> PD 0x17c16000
+  PD    table 0x0000000017c16000  [190]  entry 0x80000000172001e1  P A D PS G XD            -> 2M page 0x17200000
+  PAGE  0x0000000017200000  2M  r--sg
+OUT
+
+expect vtop-unmapped 1 "$VT" vtop $S 0x1234 <<'OUT'
+root: CPU 0 CR3 0x171b8000, 4-level (CR0.PG=1 CR4.PAE=1 CS.L=1 CR4.LA57=0)
+
+VIRTUAL             PHYSICAL            PAGE
+0x0000000000001234  (not mapped)
+  PML4  table 0x00000000171b8000  [  0]  entry 0x0000000017bfd067  P RW US A D              -> PDPT 0x17bfd000
+  PDPT  table 0x0000000017bfd000  [  0]  entry 0x0000000017bfe067  P RW US A D              -> PD 0x17bfe000
+  PD    table 0x0000000017bfe000  [  0]  entry 0x0000000000000000  not present             
+  PD[0] = 0x0: not present
+OUT
+
+expect_grep vtop-noncanonical 1 'not a canonical address for 48-bit virtual addresses' \
+	"$VT" vtop $S 0x0000800000000000
+expect_grep vtop-swapper 0 '^root: VMCOREINFO swapper_pg_dir 0xffffffff98610000 - 0xffffffff80000000 \+ phys_base 0xffffffffff600000, 4-level$' \
+	"$VT" vtop --swapper $S $BANNER_VA
+expect_json vtop-json-cpu1 'd["translations"][0]["paddr"] == "0x0000000017361900" and [l["level"] for l in d["translations"][0]["levels"]] == ["PML4", "PDPT", "PD"] and d["root_paddr"] == "0x00000000026ae000"' \
+	"$VT" vtop --json --cpu 1 $S $BANNER_VA
+JSON_STATUS=1 expect_json vtop-json-several 'len(d["translations"]) == 2 and d["translations"][1]["mapped"] is False' \
+	"$VT" vtop --json $S $BANNER_VA 0x1234
+
+# read: the banner through the page tables equals the guest's /proc/version.
+got=$(cd "$FX" && "$VT" read $S $BANNER_VA ${#banner} --format=raw)
+[ "$got" = "$banner" ] && ok || bad read-banner "read gave: $got" "expected: $banner"
+got=$(cd "$FX" && "$VT" read --phys $S 0x17361900 ${#banner} --format=raw)
+[ "$got" = "$banner" ] && ok || bad read-banner-phys "read --phys gave: $got"
+expect read-hex 0 "$VT" read $S $BANNER_VA 20 <<'OUT'
+ffffffff97d61900:  4c 69 6e 75 78 20 76 65  72 73 69 6f 6e 20 36 2e  Linux version 6.
+ffffffff97d61910:  31 2e 30 2d                                       1.0-
+OUT
+expect_grep read-unmapped 1 '0x0000000000001234 is not mapped: PD\[0\] = 0x0: not present' \
+	"$VT" read $S 0x1234 16
+expect_grep read-not-ram 2 'physical address 0xfe000000 is not in the RAM map' \
+	"$VT" read --phys $S 0xfe000000 16
+expect_grep read-wrap 64 'run past the end of the address space' \
+	"$VT" read --phys $S 0xfffffffffffffff0 0x20
+
+# maps: one root's merged ranges; the halves add up; --swapper is CPU 0's
+# kernel half (the kernel half of every mm is the kernel's).
+expect_grep maps-summary 0 '^65766 ranges \(65741 kernel, 25 user\) from 74995 mappings, 0x44562000 bytes \(1\.1G\); 4K pages: 74594; 2M pages: 401; 6 ranges not RAM in this dump; 113 page tables$' \
+	"$VT" maps $S
+expect_json maps-kernel 'd["summary"]["mappings"] == 74546 and d["summary"]["user_ranges"] == 0' \
+	"$VT" maps --kernel --json $S
+expect_json maps-user 'd["summary"]["mappings"] == 449 and all(int(r["vaddr"], 16) < 1 << 47 for r in d["ranges"])' \
+	"$VT" maps --user --json $S
+expect_json maps-swapper 'd["summary"]["mappings"] == 74546 and d["summary"]["tables"] == 106' \
+	"$VT" maps --swapper --json $S
+expect_json maps-sorted 'all(int(a["vaddr"], 16) + int(a["size"], 16) <= int(b["vaddr"], 16) for a, b in zip(d["ranges"], d["ranges"][1:]))' \
+	"$VT" maps --json $S
+
+# Usage errors in the walk options.
+expect_grep root-no-cpu 64 'no CPU 5 \(the dump has 2\)' "$VT" vtop --cpu 5 $S 0x0
+expect_grep root-swapper-cpu 64 '--swapper goes with neither --cpu nor --cr3' "$VT" maps --swapper --cpu 1 $S
+expect_grep read-phys-cpu 64 '--phys reads no page tables' "$VT" read --phys --cpu 1 $S 0
+expect_grep read-format 64 "--format takes hex or raw, not 'bin'" "$VT" read --format=bin $S 0
+expect_grep maps-halves 64 '--kernel and --user exclude each other' "$VT" maps --kernel --user $S
+expect_grep vtop-bad-addr 64 "VADDR 'zz' is not a number" "$VT" vtop $S zz
+expect_grep vtop-no-vaddr 64 'no VADDR given' "$VT" vtop $S
+expect_grep walk-aarch64 2 'AArch64 page tables are not walked yet' "$VT" maps aarch64-basic.core
