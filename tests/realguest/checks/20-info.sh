@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Usage: 20-info.sh GUEST DUMPDIR TRUTH.json
+# `vmcore-tool info` on each ELF dump agrees with the guest: CPU count, the
+# paging mode (CR4.LA57 on the 5-level guest), VMCOREINFO, and a RAM map
+# that holds every System RAM range of the guest's /proc/iomem.
+set -u
+. "$(dirname "$0")/../lib.sh"
+guest=$1 dir=$2 truth=$3
+VT=${VMCORE_TOOL:?}
+
+case "$guest" in
+x86_64-5l) want_paging=5-level ;;
+x86_64-*) want_paging=4-level ;;
+aarch64) want_paging=aarch64 ;;
+esac
+
+for dump in "$dir"/elf-nopaging.core "$dir"/elf-paging.core; do
+	[ -e "$dump" ] || continue
+	name=${dump##*/}
+	repro="$VT info $dump"
+	json=$("$VT" info --json -q "$dump") || { check_fail "$name: info runs" "" "$repro"; continue; }
+	got=$("$RG_PYTHON" - "$truth" "$want_paging" <<PY
+import json, sys
+d = json.loads('''$json''')
+t = json.load(open(sys.argv[1]))
+want = sys.argv[2]
+print("cpus", len(d["cpus"]), t["cpus"])
+print("paging", " ".join(c["paging"] for c in d["cpus"]), " ".join([want] * t["cpus"]))
+if d["machine"] == "x86_64":
+    print("la57", all(int(c["cr4"], 16) >> 12 & 1 for c in d["cpus"]), t["la57"])
+vi = d["vmcoreinfo"] or {}
+print("osrelease", vi.get("OSRELEASE"), t["release"])
+ram = [(int(r["start"], 16), int(r["end"], 16)) for r in d["ram"]]
+for s, e in t["system_ram"]:
+    s, e = int(s, 16), int(e, 16)
+    inside = any(a <= s and e <= b for a, b in ram)
+    print("ram-%x-%x" % (s, e), inside, True)
+PY
+)
+	while read -r what actual expected; do
+		case $what in
+		paging) actual=${actual// /,}; expected=${expected// /,} ;;
+		esac
+		check_eq "$name: $what" "$expected" "$actual" "$repro"
+	done < <("$RG_PYTHON" -c '
+import sys
+for line in sys.stdin:
+    w = line.split()
+    if w[0] == "paging":
+        n = (len(w) - 1) // 2
+        print(w[0], ",".join(w[1:1 + n]), ",".join(w[1 + n:]))
+    else:
+        print(*w)' <<<"$got")
+done
+check_done

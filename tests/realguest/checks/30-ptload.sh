@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Usage: 30-ptload.sh GUEST DUMPDIR TRUTH.json
+# `vmcore-tool ptload --list` lists exactly the PT_LOADs readelf lists, in
+# order, on every ELF dump (QEMU's paging=true ones have > 65,535).
+set -u
+. "$(dirname "$0")/../lib.sh"
+guest=$1 dir=$2
+VT=${VMCORE_TOOL:?}
+
+for dump in "$dir"/elf-nopaging.core "$dir"/elf-paging.core; do
+	[ -e "$dump" ] || continue
+	name=${dump##*/}
+	repro="diff <(readelf -lW $dump | awk '\$1 == \"LOAD\"') <($VT ptload --list $dump)"
+	ours=$("$VT" ptload --list --json -q "$dump" | "$RG_PYTHON" -c '
+import json, sys
+for s in json.load(sys.stdin)["segments"]:
+    off = s["offset"] if s["offset"] is not None else "0xffffffffffffffff"
+    print(*(int(x, 16) for x in (off, s["vaddr"], s["paddr"], s["filesz"], s["memsz"])))')
+	theirs=$(readelf -lW "$dump" | "$RG_PYTHON" -c '
+import sys
+for line in sys.stdin:
+    w = line.split()
+    if w and w[0] == "LOAD":
+        print(*(int(x, 16) for x in w[1:6]))')
+	n_ours=$(wc -l <<<"$ours")
+	n_theirs=$(wc -l <<<"$theirs")
+	check_eq "$name: PT_LOAD count" "$n_theirs" "$n_ours" "$repro"
+	if [ "$ours" = "$theirs" ]; then
+		check_pass "$name: every PT_LOAD equal to readelf's"
+	else
+		check_fail "$name: every PT_LOAD equal to readelf's" \
+			"$(diff <(echo "$theirs") <(echo "$ours") | head -5)" "$repro"
+	fi
+done
+check_done
