@@ -76,9 +76,13 @@ static struct vmc_error *swapper_form(const struct vmc_machine *m,
 	if (err)
 		return err;
 	out->cpu = -1;
+	/* phys_base is negative when the kernel runs below where it was
+	 * linked (KASLR); print it signed, as the kernel does. */
+	bool neg = (int64_t)phys_base < 0;
 	snprintf(out->why, sizeof(out->why), "VMCOREINFO swapper_pg_dir 0x%"
-		 PRIx64 " - 0x%" PRIx64 " + phys_base 0x%" PRIx64 "%s, %s",
-		 sym, X86_START_KERNEL_MAP, phys_base,
+		 PRIx64 " - 0x%" PRIx64 " %c phys_base 0x%" PRIx64 "%s, %s",
+		 sym, X86_START_KERNEL_MAP, neg ? '-' : '+',
+		 neg ? -phys_base : phys_base,
 		 have_pb ? "" : " (absent: 0)", l5 ? "5-level (pgtable_l5_enabled)"
 						  : "4-level");
 	return NULL;

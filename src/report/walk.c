@@ -9,17 +9,6 @@
 #include "../ptload/ptload.h"
 #include "json.h"
 
-void vmc_machine_of(struct vmc_core *core, struct vmc_machine *m)
-{
-	*m = (struct vmc_machine){
-		.arch = core->arch,
-		.elf_long_mode = core->e_machine == EM_X86_64,
-		.cpus = core->cpus.v,
-		.ncpus = core->cpus.n,
-		.vmcoreinfo = core->have_vmcoreinfo ? &core->vmcoreinfo : NULL,
-	};
-}
-
 static struct vmc_error *choose(struct vmc_core *core,
 				const struct vmc_root_request *req,
 				struct vmc_root_choice *rc)
@@ -204,14 +193,6 @@ struct vmc_error *vmc_report_vtop(FILE *out, struct vmc_core *core,
 
 /* ---- maps ------------------------------------------------------------------- */
 
-static uint64_t half_bound(const struct vmc_paging *pg)
-{
-	/* The first kernel-half address: sign bit set for canonical forms,
-	 * 0xc0000000 is no better a guess than none for 32-bit: all is user. */
-	return pg->sign_extend ? ~((UINT64_C(1) << (pg->va_bits - 1)) - 1)
-			       : UINT64_MAX;
-}
-
 struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
 				  const struct vmc_root_request *req,
 				  enum vmc_maps_half half,
@@ -223,8 +204,9 @@ struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
 	if (err)
 		return err;
 	struct vmc_physmem pm = vmc_core_physmem(core);
-	struct vmc_walk_limits lim = {0};
-	uint64_t kstart = half_bound(&rc.pg);
+	struct vmc_walk_limits lim = {
+		.max_runs = vmc_walk_budget(vmc_core_ram_bytes(core)) };
+	uint64_t kstart = vmc_kernel_start(&rc.pg);
 	if (half == VMC_MAPS_KERNEL) {
 		lim.va_lo = kstart;
 		lim.va_hi = UINT64_MAX;
@@ -286,6 +268,9 @@ struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
 		vmc_json_addr(&j, "bytes", bytes);
 		vmc_json_uint(&j, "not_ram_ranges", not_ram);
 		vmc_json_uint(&j, "tables", st.tables);
+		vmc_json_uint(&j, "max_table_visits", st.max_visits);
+		vmc_json_uint(&j, "table_reads", st.table_reads);
+		vmc_json_uint(&j, "loops", st.loops);
 		vmc_json_uint(&j, "reserved_entries", st.reserved);
 		vmc_json_uint(&j, "unreadable_tables", st.unreadable);
 		vmc_json_bool(&j, "truncated", st.truncated);
@@ -300,9 +285,16 @@ struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
 		for (size_t i = 0; i < runs.n; i++) {
 			const struct vmc_run *r = &runs.v[i];
 			flags_str(r->flags, fl);
-			fprintf(out, "0x%016" PRIx64 "  0x%016" PRIx64 "  0x%016"
+			/* A range that ends at 2^64 prints its end as such. */
+			char end[24];
+			if (r->vaddr + r->size == 0)
+				snprintf(end, sizeof(end), "0x10000000000000000");
+			else
+				snprintf(end, sizeof(end), "0x%016" PRIx64,
+					 r->vaddr + r->size);
+			fprintf(out, "0x%016" PRIx64 "  %-18s  0x%016"
 				PRIx64 "  %#12" PRIx64 " %6s  %-5s  %-4s  %s\n",
-				r->vaddr, r->vaddr + r->size, r->paddr, r->size,
+				r->vaddr, end, r->paddr, r->size,
 				vmc_human_size(r->size, h, sizeof(h)), fl,
 				vmc_human_size((uint64_t)1 << r->leaf_shift, h2,
 					       sizeof(h2)),

@@ -11,7 +11,7 @@
 pass=0
 fail=0
 VT=${VMCORE_TOOL:?set VMCORE_TOOL}
-FX=${FIXTURES:?set FIXTURES}
+FX=$(cd "${FIXTURES:?set FIXTURES}" && pwd)
 PY=${PYTHON:-/usr/bin/python3}
 case $VT in /*) ;; *) VT=$PWD/$VT ;; esac
 

@@ -28,7 +28,7 @@ OUT
 
 expect_grep vtop-noncanonical 1 'not a canonical address for 48-bit virtual addresses' \
 	"$VT" vtop $S 0x0000800000000000
-expect_grep vtop-swapper 0 '^root: VMCOREINFO swapper_pg_dir 0xffffffff98610000 - 0xffffffff80000000 \+ phys_base 0xffffffffff600000, 4-level$' \
+expect_grep vtop-swapper 0 '^root: VMCOREINFO swapper_pg_dir 0xffffffff98610000 - 0xffffffff80000000 - phys_base 0xa00000, 4-level$' \
 	"$VT" vtop --swapper $S $BANNER_VA
 expect_json vtop-json-cpu1 'd["translations"][0]["paddr"] == "0x0000000017361900" and [l["level"] for l in d["translations"][0]["levels"]] == ["PML4", "PDPT", "PD"] and d["root_paddr"] == "0x00000000026ae000"' \
 	"$VT" vtop --json --cpu 1 $S $BANNER_VA
