@@ -8,6 +8,7 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,8 @@ static const struct argp_child common_children[] = {
 /* ---- page-table root options (vtop, maps, read; later remap) ------------ */
 
 enum { OPT_CPU = 0x200, OPT_CR3, OPT_SWAPPER, OPT_PHYS, OPT_FORMAT, OPT_KERNEL,
-       OPT_USER };
+       OPT_USER, OPT_LAYOUT, OPT_KERNEL_ONLY, OPT_NO_FILLER, OPT_EXCLUDE,
+       OPT_DRY_RUN, OPT_IN_PLACE, OPT_FORCE };
 
 static const struct argp_option root_options[] = {
 	{ "cpu", OPT_CPU, "N", 0, "Walk CPU N's page tables (its CR3; default: CPU 0)", 0 },
@@ -558,6 +560,190 @@ static int cmd_read(int argc, char **argv)
 	return status;
 }
 
+/* ---- remap ------------------------------------------------------------------ */
+
+struct remap_args {
+	struct vmc_root_request root;
+	struct common_opts common;
+	const char *core, *out;
+	struct vmc_plan_opts plan;
+	bool dry_run, force;
+};
+
+static const struct argp_option remap_options[] = {
+	{ "output", 'o', "OUT", 0, "Write the new core to OUT", 0 },
+	{ "layout", OPT_LAYOUT, "KIND", 0, "gdb (PT_LOADs by virtual address, the default) or crash (one per RAM range)", 0 },
+	{ "kernel-only", OPT_KERNEL_ONLY, NULL, 0, "Leave out user-space mappings", 0 },
+	{ "no-filler", OPT_NO_FILLER, NULL, 0, "gdb layout: no PT_LOADs for RAM that no page table maps", 0 },
+	{ "exclude", OPT_EXCLUDE, "VSTART-VEND", 0, "Leave out virtual addresses VSTART to VEND (inclusive; repeatable)", 0 },
+	{ "dry-run", OPT_DRY_RUN, NULL, 0, "Print the PT_LOADs that would be written; write nothing", 0 },
+	{ "in-place", OPT_IN_PLACE, NULL, 0, "Rewrite CORE's headers only (gdb layout; data stays; safe if interrupted)", 0 },
+	{ "force", OPT_FORCE, NULL, 0, "Replace OUT if it exists", 0 },
+	{ 0 }
+};
+
+static error_t remap_parse(int key, char *arg, struct argp_state *state)
+{
+	struct remap_args *a = state->input;
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->root;
+		state->child_inputs[1] = &a->common;
+		break;
+	case 'o':
+		a->out = arg;
+		break;
+	case OPT_LAYOUT:
+		if (strcmp(arg, "gdb") == 0)
+			a->plan.layout = VMC_LAYOUT_GDB;
+		else if (strcmp(arg, "crash") == 0)
+			a->plan.layout = VMC_LAYOUT_CRASH;
+		else
+			argp_error(state, "--layout takes gdb or crash, not '%s'", arg);
+		break;
+	case OPT_KERNEL_ONLY:
+		a->plan.kernel_only = true;
+		break;
+	case OPT_NO_FILLER:
+		a->plan.no_filler = true;
+		break;
+	case OPT_EXCLUDE: {
+		char *dash = strchr(arg, '-');
+		uint64_t lo, hi;
+		if (dash)
+			*dash = '\0';
+		if (!dash || vmc_parse_u64(arg, &lo) || vmc_parse_u64(dash + 1, &hi) ||
+		    hi < lo)
+			argp_error(state, "--exclude takes VSTART-VEND with "
+				   "VSTART <= VEND, e.g. 0xffffff0000000000-0xffffff7fffffffff");
+		struct vmc_vrange *r = vmc_vrange_vec_push(&a->plan.exclude);
+		if (!r)
+			argp_failure(state, EXIT_ERROR, ENOMEM, "--exclude");
+		r->lo = lo;
+		r->hi = hi;
+		break;
+	}
+	case OPT_DRY_RUN:
+		a->dry_run = true;
+		break;
+	case OPT_IN_PLACE:
+		a->plan.in_place = true;
+		break;
+	case OPT_FORCE:
+		a->force = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (a->core)
+			argp_error(state, "too many arguments");
+		a->core = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!a->core)
+			argp_error(state, "no CORE given");
+		if (!a->out && !a->dry_run && !a->plan.in_place)
+			argp_error(state, "say where to write: -o OUT (or --in-place, "
+				   "or --dry-run)");
+		if (a->out && a->plan.in_place)
+			argp_error(state, "-o and --in-place exclude each other");
+		if (a->plan.in_place && a->plan.layout == VMC_LAYOUT_CRASH)
+			argp_error(state, "--in-place writes the gdb layout only "
+				   "(crash needs program headers at offset 64)");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp remap_argp = {
+	remap_options, remap_parse, "CORE -o OUT",
+	"Rewrite CORE so that gdb (default) or crash reads kernel virtual "
+	"addresses. The gdb layout has PT_LOADs keyed by virtual address (the "
+	"kernel half of every CPU's page tables and the user half of one CPU), "
+	"sorted and never overlapping, then RAM that no page table maps as "
+	"PT_LOADs with p_vaddr 0. The crash layout is /proc/vmcore's: the "
+	"kernel image first, then one PT_LOAD per RAM range at its linear-map "
+	"address. Both keep the notes byte-exact, write each byte of RAM once, "
+	"and put program headers at offset 64. CORE is never modified (except "
+	"with --in-place).",
+	root_children, NULL, NULL
+};
+
+static bool progress_shown;
+
+static void show_progress(void *arg, uint64_t done, uint64_t total)
+{
+	static int last = -1;
+	int pct = total ? (int)(done * 100 / total) : 100;
+	if (pct == last)
+		return;
+	last = pct;
+	char h1[32], h2[32];
+	fprintf(stderr, "\r%s: writing %s: %3d%% (%s of %s)", prog,
+		(const char *)arg, pct, vmc_human_size(done, h1, sizeof(h1)),
+		vmc_human_size(total, h2, sizeof(h2)));
+	progress_shown = true;
+}
+
+static int cmd_remap(int argc, char **argv)
+{
+	struct remap_args a = { .common = global_opts };
+	argp_parse(&remap_argp, argc, argv, 0, NULL, &a);
+	a.plan.root = a.root;
+	int status = 0;
+	struct vmc_core *core = open_core(a.core, &a.common, &status);
+	if (!core) {
+		vmc_vrange_vec_free(&a.plan.exclude);
+		return status;
+	}
+	struct warn_ctx w = { a.core };
+	struct vmc_warnings ws;
+	warnings_init(&ws, &w, &a.common);
+	struct vmc_plan plan;
+	struct vmc_error *err = vmc_plan_build(core, &a.plan, &ws, &plan);
+	warnings_done(&ws, &w, &a.common);
+	if (err) {
+		status = report_error(a.core, err);
+		goto out;
+	}
+	if (a.dry_run) {
+		struct vmc_report_opts ro = { a.common.json, a.common.verbose };
+		err = vmc_report_ptloads(stdout, core, plan.segs.v, plan.segs.n,
+					 VMC_SORT_INDEX, &ro);
+	} else if (a.plan.in_place) {
+		vmc_core_close(core);	/* unmap before rewriting headers */
+		core = NULL;
+		err = vmc_plan_write_in_place(a.core, &plan);
+	} else {
+		struct vmc_write_opts wo = { .force = a.force };
+		if (isatty(STDERR_FILENO) && !a.common.quiet) {
+			wo.progress = show_progress;
+			wo.progress_arg = (void *)a.out;
+		}
+		err = vmc_plan_write(core, &plan, a.out, &wo);
+		if (progress_shown)
+			fputc('\n', stderr);
+	}
+	if (err) {
+		status = report_error(a.dry_run || a.plan.in_place ? a.core : NULL, err);
+	} else if (!a.dry_run && !a.common.quiet) {
+		char h[32];
+		fprintf(stderr, "%s: wrote %s: %zu PT_LOADs (%" PRIu64 " virtual, %"
+			PRIu64 " filler), %s layout; %s of RAM not mapped by page "
+			"tables; root: %s\n", prog, a.plan.in_place ? a.core : a.out,
+			plan.segs.n - 1, plan.stats.virtual_segs,
+			plan.stats.filler_segs,
+			plan.layout == VMC_LAYOUT_GDB ? "gdb" : "crash",
+			vmc_human_size(plan.stats.filler_bytes, h, sizeof(h)),
+			plan.root_why);
+	}
+	vmc_plan_fini(&plan);
+out:
+	vmc_core_close(core);
+	vmc_vrange_vec_free(&a.plan.exclude);
+	return status;
+}
+
 /* ---- dispatch ------------------------------------------------------------------ */
 
 struct command {
@@ -578,6 +764,8 @@ static const struct command commands[] = {
 	  cmd_maps, &maps_argp },
 	{ "read", "read guest memory by virtual or physical address",
 	  cmd_read, &read_argp },
+	{ "remap", "write a core that gdb or crash reads by virtual address",
+	  cmd_remap, &remap_argp },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -10,6 +10,7 @@
 
 #include "../elfcore/elfcore.h"
 #include "../pagewalk/pagewalk.h"
+#include "../ptload/ptload.h"
 
 struct vmc_report_opts {
 	bool json;
@@ -29,9 +30,6 @@ struct vmc_error *vmc_report_ptloads(FILE *out, struct vmc_core *core,
 				     const struct vmc_segment *segs, size_t n,
 				     enum vmc_seg_sort sort,
 				     const struct vmc_report_opts *opts);
-
-/* What pagewalk needs to know of core. */
-void vmc_machine_of(struct vmc_core *core, struct vmc_machine *m);
 
 /* `vtop`: translate each vaddr, printing every level. *unmapped counts the
  * addresses that are not mapped (the CLI's exit status 1). */
