@@ -108,13 +108,25 @@ endif
 deps:
 	bash tests/install-deps.sh
 
-# The README's main job: run the tool on the bundled sample core, which was
-# derived from a real guest dump (tests/fixtures/README.md).
-SAMPLE := $(BUILD)/fixtures/sample-x86_64.core
+# The README's main job: remap the bundled sample core (derived from a real
+# Debian guest, tests/fixtures/README.md), then show that gdb reads kernel
+# memory from the result by virtual address.
+SAMPLE     := $(BUILD)/fixtures/sample-x86_64.core
+SAMPLE_OUT := $(BUILD)/sample-gdb.elf
+BANNER_VA  := 0xffffffff97d61900
 sample: $(BIN) $(SAMPLE)
-	$(BIN) info $(SAMPLE)
-	@echo
+	@echo '== the input: a QEMU paging=false dump, physical addresses only'
 	$(BIN) ptload --list $(SAMPLE)
+	@echo
+	@echo '== remap: walk its page tables, write a core gdb reads by virtual address'
+	$(BIN) remap --force $(SAMPLE) -o $(SAMPLE_OUT)
+	$(BIN) ptload --list $(SAMPLE_OUT) | tail -n 1
+	@echo
+	@echo '== linux_banner at $(BANNER_VA), through the page tables'
+	$(BIN) vtop $(SAMPLE) $(BANNER_VA)
+	@echo
+	@echo '== gdb reads it from the output by virtual address'
+	gdb -batch -nx -ex 'core-file $(SAMPLE_OUT)' -ex 'x/s $(BANNER_VA)'
 
 install: vmcore-tool
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

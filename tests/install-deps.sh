@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
 	gcc make pkg-config			# build
 	libelf-dev libdw-dev zlib1g-dev liblz4-dev	# libraries (pkg-config)
-	python3 binutils			# tests: fixture generator, readelf
+	python3 binutils gdb			# tests and the sample: generator, readelf, gdb
 )
 
 missing=()

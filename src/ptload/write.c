@@ -263,7 +263,7 @@ static struct vmc_error *check_target(struct vmc_core *core,
 			return vmc_error_new(VMC_ERR_USAGE, "%s is a directory",
 					     out_path);
 		if (!force)
-			return vmc_error_new(VMC_ERR_USAGE, "%s exists; use --force "
+			return vmc_error_new(VMC_ERR_IO, "%s exists; use --force "
 					     "to replace it", out_path);
 	} else if (errno != ENOENT) {
 		return vmc_error_errno(errno, "cannot stat %s", out_path);

@@ -1,0 +1,186 @@
+# remap: layouts, invariants checked with readelf (an independent reader),
+# RAM byte for byte, refusals, a full disk, and --in-place killed at each step.
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+F4=x86-4level.core
+
+# Invariants of any output: phdrs at 64, PT_NOTE first with the input's notes
+# byte-exact, p_filesz == p_memsz, notes before data, RAM equal by paddr.
+check_invariants() {	# NAME INPUT OUTPUT
+	local name=$1 in=$FX/$2 out=$3 got
+	got=$(readelf -hW "$out" | awk '/Start of program headers/ {print $5}')
+	want=$(readelf -hW "$out" | awk '/Size of this header/ {print $5}')
+	[ "$got" = "$want" ] && ok || bad "$name-phoff" "e_phoff is $got, the ELF header $want bytes"
+	got=$(readelf -lW "$out" | awk '/^  [A-Z]/ && $1 != "Type" {print $1}' | head -1)
+	[ "$got" = NOTE ] && ok || bad "$name-note-first" "first phdr is $got"
+	got=$(readelf -lW "$out" | awk '$1 == "LOAD" && $5 != $6' | head -3)
+	[ -z "$got" ] && ok || bad "$name-filesz-memsz" "$got"
+	cmp -s <(readelf -nW "$in" | tail -n +3) <(readelf -nW "$out" | tail -n +3) && ok ||
+		bad "$name-notes" "notes differ"
+	local ranges
+	ranges=$("$VT" info --json -q "$in" | "$PY" -c '
+import json, sys
+for r in json.load(sys.stdin)["ram"]:
+    print(r["start"], r["available"])')
+	while read -r start size; do
+		cmp -s <("$VT" read -q --phys --format=raw "$in" "$start" "$size") \
+		       <("$VT" read -q --phys --format=raw "$out" "$start" "$size") && ok ||
+			bad "$name-ram-$start" "RAM at $start differs or is missing"
+	done <<<"$ranges"
+	# (ELF64 only: the readelf comparison above covers ELF32)
+	readelf -hW "$out" | grep -q 'Class: *ELF64' || return 0
+	"$PY" - "$in" "$out" <<'PY' && ok || bad "$name-notes-bytes"
+import struct, sys
+def notes(path):
+    b = open(path, "rb").read(1 << 20)
+    phoff, = struct.unpack_from("<Q", b, 32)
+    phnum, = struct.unpack_from("<H", b, 56)
+    if phnum == 0xffff:
+        shoff, = struct.unpack_from("<Q", b, 40)
+        phnum, = struct.unpack_from("<I", b, shoff + 44)
+    out, first_load = b"", None
+    for i in range(min(phnum, 64)):
+        t, _, off, _, _, fsz = struct.unpack_from("<IIQQQQ", b, phoff + 56 * i)
+        if t == 4:
+            out += b[off:off + fsz]
+    return out
+sys.exit(0 if notes(sys.argv[1]) == notes(sys.argv[2]) else 1)
+PY
+
+}
+
+# gdb layout on the 4-level fixture.
+(cd "$FX" && "$VT" remap -q $F4 -o "$T/gdb.elf") && ok || bad remap-gdb-runs
+check_invariants remap-gdb $F4 "$T/gdb.elf"
+# PT_LOADs sorted by p_vaddr, never overlapping; filler (p_vaddr 0) last.
+readelf -lW "$T/gdb.elf" | "$PY" -c '
+import sys
+loads = [[int(x, 16) for x in l.split()[1:6]] for l in sys.stdin if l.split()[:1] == ["LOAD"]]
+virt = [l for l in loads if l[1] != 0]
+filler = [l for l in loads if l[1] == 0]
+assert loads == virt + filler, "filler not last"
+for a, b in zip(virt, virt[1:]):
+    assert a[1] + a[4] <= b[1], "overlap or unsorted at %x" % b[1]
+' && ok || bad remap-gdb-sorted
+# Every expected translation of the fixture now reads through gdb-style
+# p_vaddr lookup: the byte at the virtual address equals the byte at paddr.
+while read -r _ kind va pa _; do
+	[ "$kind" = vtop ] || continue
+	case "$va" in 0x00007*|0x0000000000*|0x4*|0x1*) ;; esac
+	want=$("$VT" read -q --phys --format=raw "$FX/$F4" "$pa" 8 | od -An -tx1)
+	got=$("$PY" - "$T/gdb.elf" "$va" <<'PY'
+import struct, sys
+path, va = sys.argv[1], int(sys.argv[2], 16)
+f = open(path, "rb"); b = f.read(1 << 20)
+phoff, = struct.unpack_from("<Q", b, 32); phnum, = struct.unpack_from("<H", b, 56)
+for i in range(phnum):
+    t, _, off, v, p, fsz = struct.unpack_from("<IIQQQQ", b, phoff + 56 * i)
+    if t == 1 and v <= va < v + fsz:     # gdb: the first segment that holds it
+        f.seek(off + va - v); print(" " + " ".join("%02x" % c for c in f.read(8))); break
+PY
+)
+	[ -z "$got" ] && continue	# left out: not RAM, or a user page of CPU 1
+	[ "$(echo $got)" = "$(echo $want)" ] && ok || bad "remap-gdb-va-$va" "got $got, want $want"
+done < <(sed -n 's/#.*//; /^expect vtop [^ ]* [^ ]*\( [^-][^ ]*\)\? *$/p' tests/fixtures/x86-4level.core.txt)
+
+# crash layout: the kernel image first, then RAM by paddr, not overlapping.
+(cd "$FX" && "$VT" remap -q --layout=crash $F4 -o "$T/crash.elf") && ok || bad remap-crash-runs
+check_invariants remap-crash $F4 "$T/crash.elf"
+readelf -lW "$T/crash.elf" | "$PY" -c '
+import sys
+loads = [[int(x, 16) for x in l.split()[1:6]] for l in sys.stdin if l.split()[:1] == ["LOAD"]]
+assert loads[0][1] >= 0xffffffff80000000, "kernel image not first"
+ram = loads[1:]
+for a, b in zip(ram, ram[1:]):
+    assert a[2] + a[4] <= b[2], "RAM not sorted or overlapping at %x" % b[2]
+assert len(loads) < 64
+' && ok || bad remap-crash-shape
+# i386 guests get ELFCLASS32 output (gdb has no ELF64 i386 target).
+(cd "$FX" && "$VT" remap -q x86-32bit.core -o "$T/i386.elf") && ok || bad remap-i386-runs
+readelf -hW "$T/i386.elf" | grep -q 'Class: *ELF32' && ok || bad remap-i386-class
+(cd "$FX" && "$VT" remap -q x86-pae.core -o "$T/pae.elf") && ok || bad remap-pae-runs
+check_invariants remap-pae x86-pae.core "$T/pae.elf"
+
+# Options.
+n_all=$(cd "$FX" && "$VT" remap --dry-run --json $F4 | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["summary"]["virtual"])')
+n_k=$(cd "$FX" && "$VT" remap --dry-run --json --kernel-only $F4 | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+assert all(int(s["vaddr"], 16) >= 1 << 63 for s in d["segments"] if s["kind"] == "virtual")
+print(d["summary"]["virtual"])')
+[ -n "$n_k" ] && [ "$n_k" -lt "$n_all" ] && ok || bad remap-kernel-only "$n_k of $n_all"
+expect_json remap-exclude 'not any(int(s["vaddr"], 16) <= 0xffff888000ffffff and int(s["vaddr"], 16) + int(s["memsz"], 16) > 0xffff888000000000 for s in d["segments"])' \
+	"$VT" remap --dry-run --json --exclude=0xffff888000000000-0xffff888000ffffff $F4
+expect_json remap-no-filler 'd["summary"]["filler"] == 0' "$VT" remap --dry-run --json --no-filler sample-x86_64.core
+expect_json remap-filler 'd["summary"]["filler"] >= 1 and d["segments"][-1]["vaddr"] == "0x0000000000000000"' \
+	"$VT" remap --dry-run --json sample-x86_64.core
+
+# The real sample: sparse in, sparse out; gdb reads the banner by VA.
+(cd "$FX" && "$VT" remap -q sample-x86_64.core -o "$T/sample.elf") && ok || bad remap-sample-runs
+used=$(du -k "$T/sample.elf" | cut -f1)
+[ "$used" -lt 20000 ] && ok || bad remap-sample-sparse "output uses ${used}K on disk"
+got=$(gdb -batch -nx -ex "core-file $T/sample.elf" -ex 'x/s 0xffffffff97d61900' 2>&1 | tail -1)
+case $got in *'"Linux version 6.1.0-56-amd64'*) ok ;; *) bad remap-sample-gdb "$got" ;; esac
+
+# Refusals: OUT exists (2), OUT is CORE (64), missing -o (64), bad layout (64).
+: > "$T/exists.elf"
+expect_grep remap-exists 2 "exists; use --force to replace it" "$VT" remap $F4 -o "$T/exists.elf"
+[ ! -s "$T/exists.elf" ] && ok || bad remap-exists-untouched
+(cd "$FX" && "$VT" remap -q --force $F4 -o "$T/exists.elf") && [ -s "$T/exists.elf" ] && ok || bad remap-force
+cp "$FX/$F4" "$T/same.core"
+expect_grep remap-same 64 'is the input core: refusing to overwrite it' "$VT" remap --force "$T/same.core" -o "$T/same.core"
+ln -s "$T/same.core" "$T/link.core"
+expect_grep remap-same-link 64 'is the input core' "$VT" remap --force "$T/same.core" -o "$T/link.core"
+cmp -s "$FX/$F4" "$T/same.core" && ok || bad remap-same-untouched
+expect_grep remap-no-out 64 'say where to write: -o OUT' "$VT" remap $F4
+expect_grep remap-layout 64 "--layout takes gdb or crash, not 'lldb'" "$VT" remap --layout=lldb $F4 -o "$T/x"
+expect_grep remap-exclude-bad 64 'exclude takes VSTART-VEND' "$VT" remap --exclude=5-1 $F4 -o "$T/x"
+expect_grep remap-inplace-crash 64 'in-place writes the gdb layout only' "$VT" remap --in-place --layout=crash $F4
+expect_grep remap-outdir-missing 2 'cannot create a temporary file in /nonexistent' "$VT" remap $F4 -o /nonexistent/out.elf
+[ -z "$(ls -A "$T" | grep '^\.')" ] && ok || bad remap-no-temp-left "$(ls -A "$T")"
+
+# A full disk: a 1M tmpfs in a private mount namespace, and 4M of RAM that
+# is not zero (sparse input would be copied sparsely and fit). The copy
+# fails with ENOSPC; nothing may be left behind.
+{
+	echo "# generated by tests/cli/t-remap.sh: dense RAM, no page table present"
+	echo "note qemu cr0=0x80050033 cr3=0x1000 cr4=0x20 cs.flags=0x209b00"
+	echo "ram 0x0 4M"
+	echo "load 0x0 4M"
+	echo "fill 0x0 4M 0x5a	# 0x5a5a...: P clear in every entry"
+} > "$FX/dense.core.txt"
+"$PY" "$(dirname "${BASH_SOURCE[0]}")/../mkcore.py" "$FX/dense.core.txt" "$FX/dense.core" || bad remap-dense-generate
+if unshare -rm true 2>/dev/null; then
+	got=$(cd "$FX" && unshare -rm sh -c '
+		mkdir -p "$1/full" && mount -t tmpfs -o size=1M tmpfs "$1/full" &&
+		"$2" remap "$3" -o "$1/full/out.elf"; echo "rc=$?"; ls -A "$1/full"' sh "$T" "$VT" dense.core 2>&1)
+	printf '%s\n' "$got" | grep -q 'No space left on device' && ok || bad remap-enospc-message "$got"
+	printf '%s\n' "$got" | grep -q '^rc=2$' && ok || bad remap-enospc-status "$got"
+	[ "$(printf '%s\n' "$got" | tail -1)" = "rc=2" ] && ok || bad remap-enospc-leftovers "$got"
+else
+	bad remap-enospc "cannot make a mount namespace (unshare -rm) to simulate a full disk"
+fi
+
+# --in-place, killed before and after each step, is always a valid core:
+# the old view (identity PT_LOADs) or the new one (virtual ones).
+old_view=$(cd "$FX" && "$VT" ptload --list $F4 | tail -1)
+for step in append appended header; do
+	cp "$FX/$F4" "$T/inplace.core"
+	# (in braces, so the shell's "Killed" notice goes to /dev/null too)
+	{ VMCORE_TOOL_TEST_KILL_AT=$step "$VT" remap -q --in-place "$T/inplace.core"; rc=$?; } 2>/dev/null
+	[ $rc = 137 ] && ok || bad "remap-inplace-killed-$step" "exit $rc, expected 137 (SIGKILL)"
+	view=$("$VT" ptload --list "$T/inplace.core" 2>&1 | tail -1)
+	[ "$view" = "$old_view" ] && ok || bad "remap-inplace-old-view-$step" "$view"
+done
+cp "$FX/$F4" "$T/inplace.core"
+"$VT" remap -q --in-place "$T/inplace.core" && ok || bad remap-inplace-runs
+view=$("$VT" ptload --list "$T/inplace.core" | tail -1)
+want=$(cd "$FX" && "$VT" remap --dry-run $F4 | tail -1)
+[ "$view" = "$want" ] && ok || bad remap-inplace-new-view "got: $view" "want: $want"
+readelf -lW "$T/inplace.core" >/dev/null 2>"$T/readelf.err" && [ ! -s "$T/readelf.err" ] && ok ||
+	bad remap-inplace-readelf "$(cat "$T/readelf.err")"
+# Data did not move: every RAM byte reads the same as before.
+cmp -s <("$VT" read -q --phys --format=raw "$FX/$F4" 0 16M) \
+       <("$VT" read -q --phys --format=raw "$T/inplace.core" 0 16M) && ok || bad remap-inplace-ram
+trap - EXIT
+rm -rf "$T"
