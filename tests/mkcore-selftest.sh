@@ -429,6 +429,8 @@ py damage 'size == 0x1000 and eh["e_phoff"] == 0x40 and eh["e_ident"][7] == 3' \
 	'at(192 + 48, "Q") == 8'
 
 echo "# fixtures"
+# Descriptions name data files relative to themselves: bring them along.
+cp "$here"/fixtures/*.gz "$tmp"/
 for fx in "$here"/fixtures/*.core.txt; do
 	name=fixture-$(basename "$fx" .core.txt)
 	gen "$name" <"$fx"
