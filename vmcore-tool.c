@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "src/base/base.h"
@@ -70,7 +71,8 @@ static const struct argp_child common_children[] = {
 
 /* ---- page-table root options (vtop, maps, read; later remap) ------------ */
 
-enum { OPT_CPU = 0x200, OPT_CR3, OPT_SWAPPER, OPT_PHYS, OPT_FORMAT, OPT_KERNEL,
+enum { OPT_CPU = 0x200, OPT_CR3, OPT_SWAPPER, OPT_TTBR0, OPT_TTBR1, OPT_GRANULE,
+       OPT_VA_BITS, OPT_PHYS, OPT_FORMAT, OPT_KERNEL,
        OPT_USER, OPT_LAYOUT, OPT_KERNEL_ONLY, OPT_NO_FILLER, OPT_EXCLUDE,
        OPT_DRY_RUN, OPT_IN_PLACE, OPT_FORCE };
 
@@ -78,6 +80,10 @@ static const struct argp_option root_options[] = {
 	{ "cpu", OPT_CPU, "N", 0, "Walk CPU N's page tables (its CR3; default: CPU 0)", 0 },
 	{ "cr3", OPT_CR3, "PADDR", 0, "Walk the page tables rooted at physical PADDR", 0 },
 	{ "swapper", OPT_SWAPPER, NULL, 0, "Walk the kernel's swapper_pg_dir from VMCOREINFO", 0 },
+	{ "ttbr1", OPT_TTBR1, "TTBR", 0, "AArch64: the kernel's (TTBR1) table base (default: VMCOREINFO swapper_pg_dir - kimage_voffset)", 0 },
+	{ "ttbr0", OPT_TTBR0, "TTBR", 0, "AArch64: the user (TTBR0) table base; QEMU does not save it", 0 },
+	{ "granule", OPT_GRANULE, "SIZE", 0, "AArch64: 4k, 16k or 64k (default: VMCOREINFO PAGESIZE)", 0 },
+	{ "va-bits", OPT_VA_BITS, "N", 0, "AArch64: virtual-address bits (default: VMCOREINFO TCR_EL1_T1SZ or VA_BITS)", 0 },
 	{ 0 }
 };
 
@@ -102,6 +108,34 @@ static error_t root_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SWAPPER:
 		r->swapper = true;
+		break;
+	case OPT_TTBR0:
+	case OPT_TTBR1:
+		if (vmc_parse_u64(arg, &v))
+			argp_error(state, "--ttbr%d takes a register value or physical "
+				   "address, not '%s'", key == OPT_TTBR1, arg);
+		if (key == OPT_TTBR1) {
+			r->have_ttbr1 = true;
+			r->ttbr1 = v;
+		} else {
+			r->have_ttbr0 = true;
+			r->ttbr0 = v;
+		}
+		break;
+	case OPT_GRANULE:
+		if (strcasecmp(arg, "4k") == 0)
+			r->granule_shift = 12;
+		else if (strcasecmp(arg, "16k") == 0)
+			r->granule_shift = 14;
+		else if (strcasecmp(arg, "64k") == 0)
+			r->granule_shift = 16;
+		else
+			argp_error(state, "--granule takes 4k, 16k or 64k, not '%s'", arg);
+		break;
+	case OPT_VA_BITS:
+		if (vmc_parse_u64(arg, &v) || v < 16 || v > 52)
+			argp_error(state, "--va-bits takes 16 to 52, not '%s'", arg);
+		r->va_bits = (unsigned)v;
 		break;
 	case ARGP_KEY_END:
 		if (r->swapper && (r->have_cr3 || r->cpu >= 0))
@@ -522,9 +556,10 @@ static error_t read_parse(int key, char *arg, struct argp_state *state)
 		if (!a->naddrs)
 			argp_error(state, "no ADDR given");
 		if (a->phys && (a->root.cpu >= 0 || a->root.have_cr3 ||
-				a->root.swapper))
+				a->root.swapper || a->root.have_ttbr0 ||
+				a->root.have_ttbr1))
 			argp_error(state, "--phys reads no page tables: it goes "
-				   "with none of --cpu, --cr3, --swapper");
+				   "with none of --cpu, --cr3, --swapper, --ttbr0, --ttbr1");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

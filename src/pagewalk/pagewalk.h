@@ -80,6 +80,10 @@ enum vmc_run_flags {
 	VMC_RUN_X = 1u << 1,	/* executable (no level forbids it) */
 	VMC_RUN_U = 1u << 2,	/* user-accessible (every level allows it) */
 	VMC_RUN_G = 1u << 3,	/* global (x86 G bit; aarch64 !nG) */
+	/* Internal to formats whose execute permission depends on who may
+	 * access the page (AArch64 PXN/UXN); ops->finish folds them into X. */
+	VMC_RUN_PX = 1u << 4,
+	VMC_RUN_UX = 1u << 5,
 };
 
 struct vmc_entry {
@@ -101,6 +105,16 @@ struct vmc_paging_ops {
 	/* Name the entry's set bits for a trace, e.g. "P RW US A PS". */
 	void (*describe)(const struct vmc_paging *pg, unsigned level,
 			 uint64_t entry, char *buf, size_t sz);
+	/* Optional: turn the flags accumulated down the walk into the final
+	 * VMC_RUN_* flags of a leaf. */
+	uint32_t (*finish)(uint32_t flags);
+};
+
+/* How an AArch64 descriptor encodes its output address (Arm ARM D8.3). */
+enum vmc_oa_format {
+	VMC_OA_PLAIN,		/* bits 47:page_shift */
+	VMC_OA_LPA,		/* 64K granule, FEAT_LPA: + bits 15:12 = PA 51:48 */
+	VMC_OA_LPA2,		/* 4K/16K, FEAT_LPA2: bits 49:shift, 9:8 = PA 51:50 */
 };
 
 /*
@@ -118,6 +132,9 @@ struct vmc_paging {
 	const char *level_name[VMC_MAX_LEVELS + 1];
 	unsigned va_bits;		/* translated VA width */
 	bool sign_extend;		/* canonical VAs: sign-extend bit va_bits-1 */
+	bool upper;			/* AArch64 TTBR1: VAs have bits 63:va_bits set */
+	bool tbi;			/* top byte ignored (AArch64 TTBR0) */
+	enum vmc_oa_format oa;		/* AArch64 output-address format */
 	bool pse;			/* x86 32-bit: CR4.PSE enables 4M pages */
 	uint64_t root;			/* physical address of the root table */
 	uint64_t clear_mask;		/* bits stripped from every entry (sme_mask) */
@@ -128,6 +145,14 @@ struct vmc_paging {
 struct vmc_error *vmc_paging_x86(enum vmc_paging_mode mode, uint64_t cr3,
 				 bool pse, uint64_t sme_mask,
 				 struct vmc_paging *out);
+
+/* An AArch64 paging form: page_shift 12, 14 or 16; va_bits 16-52; root the
+ * physical address of the start-level table; upper for TTBR1 (kernel)
+ * tables, else TTBR0; pa52: the kernel uses 52-bit physical addresses
+ * (64K: FEAT_LPA; 4K/16K with 52-bit VA: FEAT_LPA2). */
+struct vmc_error *vmc_paging_arm64(unsigned page_shift, unsigned va_bits,
+				   uint64_t root, bool upper, bool pa52,
+				   struct vmc_paging *out);
 
 /* The canonical form of a VA built from table indexes. */
 uint64_t vmc_paging_canonical(const struct vmc_paging *pg, uint64_t va);
@@ -228,13 +253,26 @@ struct vmc_root_request {
 	bool have_cr3;
 	uint64_t cr3;
 	bool swapper;			/* use VMCOREINFO swapper_pg_dir */
+	/* AArch64: QEMU saves no TTBR/TCR, so these may be given. */
+	bool have_ttbr0, have_ttbr1;
+	uint64_t ttbr0, ttbr1;
+	unsigned granule_shift;		/* 0: from VMCOREINFO PAGESIZE */
+	unsigned va_bits;		/* 0: from VMCOREINFO */
 };
 
+/* The forms to walk: one on x86; on AArch64 the TTBR1 (kernel) form and,
+ * when known, the TTBR0 (user) form, each for its half of the space. */
 struct vmc_root_choice {
-	struct vmc_paging pg;
+	struct vmc_paging pg[2];
+	size_t npg;
 	int cpu;			/* CPU whose state chose the form, or -1 */
-	char why[200];
+	char why[300];
 };
+
+/* The form of rc that translates vaddr, or NULL (e.g. an AArch64 lower-half
+ * address when TTBR0 is unknown). */
+const struct vmc_paging *vmc_form_for(const struct vmc_root_choice *rc,
+				      uint64_t vaddr);
 
 struct vmc_machine {			/* what pagewalk needs of a dump */
 	enum vmc_arch arch;

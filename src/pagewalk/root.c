@@ -38,7 +38,7 @@ static struct vmc_error *cpu_form(const struct vmc_machine *m, size_t cpu,
 				     cpu, vmc_paging_mode_name(pc.mode), pc.reason);
 	struct vmc_error *err = vmc_paging_x86(pc.mode, c->cr[3],
 					       c->cr[4] & VMC_CR4_PSE,
-					       sme_mask_of(m), &out->pg);
+					       sme_mask_of(m), &out->pg[0]);
 	if (err)
 		return err;
 	out->cpu = (int)cpu;
@@ -72,7 +72,7 @@ static struct vmc_error *swapper_form(const struct vmc_machine *m,
 	uint64_t pa = sym - X86_START_KERNEL_MAP + phys_base;
 	struct vmc_error *err = vmc_paging_x86(l5 ? VMC_PAGING_X86_5L
 						  : VMC_PAGING_X86_4L, pa, false,
-					       sme_mask_of(m), &out->pg);
+					       sme_mask_of(m), &out->pg[0]);
 	if (err)
 		return err;
 	out->cpu = -1;
@@ -88,14 +88,123 @@ static struct vmc_error *swapper_form(const struct vmc_machine *m,
 	return NULL;
 }
 
+/* ---- AArch64 -------------------------------------------------------------- */
+
+/* A TTBR value's table address: BADDR is bits 47:1 (ASID in 63:48, CnP in
+ * bit 0); with 52-bit PAs, TTBR[5:2] holds PA[51:48] (Arm ARM D19.2). */
+static uint64_t ttbr_base(uint64_t ttbr, bool pa52)
+{
+	if (pa52)
+		return (ttbr & UINT64_C(0x0000ffffffffffc0)) |
+		       ((ttbr >> 2) & 0xf) << 48;
+	return ttbr & UINT64_C(0x0000fffffffffffe);
+}
+
+static struct vmc_error *arm64_choice(const struct vmc_machine *m,
+				      const struct vmc_root_request *req,
+				      struct vmc_root_choice *out)
+{
+	if (req->cpu >= 0 || req->have_cr3)
+		return vmc_error_new(VMC_ERR_USAGE, "QEMU saves no TTBR for "
+				     "AArch64 CPUs: pass --ttbr1 and --ttbr0, not "
+				     "--cpu or --cr3");
+	const struct vmc_vmcoreinfo *vi = m->vmcoreinfo;
+	struct vmc_arm64_params p;
+	struct vmc_paging_choice pc;
+	vmc_arm64_paging(vi, &p, &pc);
+	unsigned shift = req->granule_shift ? req->granule_shift : p.page_shift;
+	unsigned va_bits = req->va_bits ? req->va_bits : p.va_bits;
+	const char *gsrc = req->granule_shift ? "--granule" : p.granule_src;
+	const char *vsrc = req->va_bits ? "--va-bits" : p.va_src;
+	if (!shift || !va_bits)
+		return vmc_error_new(VMC_ERR_USAGE, "the AArch64 %s unknown: QEMU "
+				     "saves no TCR, and %s; pass --granule 4k|16k|64k "
+				     "and --va-bits N", !shift ? "granule is" :
+				     "virtual-address size is",
+				     vi ? "VMCOREINFO does not say" :
+				     "the dump has no VMCOREINFO");
+	uint64_t v;
+	bool pa52 = va_bits == 52 ||
+		    (vi && vmc_vmcoreinfo_number(vi, "MAX_PHYSMEM_BITS", &v) && v == 52);
+	uint64_t sym, voff;
+	char src1[160] = "";
+	bool have1 = false;
+	uint64_t root1 = 0;
+	if (req->have_ttbr1) {
+		root1 = ttbr_base(req->ttbr1, pa52);
+		snprintf(src1, sizeof(src1), "--ttbr1 0x%" PRIx64, req->ttbr1);
+		have1 = true;
+	} else if (vi && vmc_vmcoreinfo_symbol(vi, "swapper_pg_dir", &sym) &&
+		   vmc_vmcoreinfo_number(vi, "kimage_voffset", &voff)) {
+		/* The kernel image is linked at kimage_voffset above its
+		 * physical address (arch/arm64/include/asm/memory.h). */
+		root1 = sym - voff;
+		snprintf(src1, sizeof(src1), "VMCOREINFO swapper_pg_dir 0x%" PRIx64
+			 " - kimage_voffset 0x%" PRIx64, sym, voff);
+		have1 = true;
+	}
+	if (!have1 && !req->have_ttbr0)
+		return vmc_error_new(VMC_ERR_USAGE, "no AArch64 page-table root: "
+				     "QEMU saves no TTBR, and %s; pass --ttbr1 PADDR "
+				     "(the kernel's swapper_pg_dir)", vi ?
+				     "VMCOREINFO lacks swapper_pg_dir or "
+				     "kimage_voffset" : "the dump has no VMCOREINFO");
+	struct vmc_error *err;
+	if (have1) {
+		err = vmc_paging_arm64(shift, va_bits, root1, true, pa52,
+				       &out->pg[out->npg]);
+		if (err)
+			return err;
+		out->npg++;
+	}
+	if (req->have_ttbr0) {
+		err = vmc_paging_arm64(shift, va_bits, ttbr_base(req->ttbr0, pa52),
+				       false, pa52, &out->pg[out->npg]);
+		if (err)
+			return err;
+		out->npg++;
+	}
+	int n = snprintf(out->why, sizeof(out->why), "%uK granule (%s), %u-bit "
+			 "VA (%s)", 1u << (shift - 10), gsrc ? gsrc : "?", va_bits,
+			 vsrc ? vsrc : "?");
+	if (have1 && n > 0 && (size_t)n < sizeof(out->why))
+		n += snprintf(out->why + n, sizeof(out->why) - (size_t)n,
+			      "; TTBR1 table 0x%" PRIx64 " (%s)", out->pg[0].root,
+			      src1);
+	if (n > 0 && (size_t)n < sizeof(out->why))
+		snprintf(out->why + n, sizeof(out->why) - (size_t)n, "; %s",
+			 req->have_ttbr0 ? "TTBR0 from --ttbr0" :
+			 "TTBR0 unknown: user space needs --ttbr0");
+	return NULL;
+}
+
+/* ---- choosing --------------------------------------------------------------- */
+
+static struct vmc_error *x86_choice(const struct vmc_machine *m,
+				    const struct vmc_root_request *req,
+				    struct vmc_root_choice *out);
+
 struct vmc_error *vmc_choose_root(const struct vmc_machine *m,
 				  const struct vmc_root_request *req,
 				  struct vmc_root_choice *out)
 {
 	*out = (struct vmc_root_choice){ .cpu = -1 };
 	if (m->arch == VMC_ARCH_AARCH64)
-		return vmc_error_new(VMC_ERR_UNSUPPORTED, "AArch64 page tables "
-				     "are not walked yet");
+		return arm64_choice(m, req, out);
+	if (req->have_ttbr0 || req->have_ttbr1 || req->granule_shift ||
+	    req->va_bits)
+		return vmc_error_new(VMC_ERR_USAGE, "--ttbr0, --ttbr1, --granule "
+				     "and --va-bits are for AArch64 dumps");
+	struct vmc_error *err = x86_choice(m, req, out);
+	if (!err)
+		out->npg = 1;
+	return err;
+}
+
+static struct vmc_error *x86_choice(const struct vmc_machine *m,
+				    const struct vmc_root_request *req,
+				    struct vmc_root_choice *out)
+{
 	if (req->cpu >= 0 && (size_t)req->cpu >= m->ncpus)
 		return vmc_error_new(VMC_ERR_USAGE, "no CPU %d (the dump has %zu)",
 				     req->cpu, m->ncpus);
@@ -116,8 +225,8 @@ struct vmc_error *vmc_choose_root(const struct vmc_machine *m,
 		char buf[64];
 		uint64_t l5;
 		if (have_base) {
-			mode = base.pg.mode;
-			pse = base.pg.pse;
+			mode = base.pg[0].mode;
+			pse = base.pg[0].pse;
 			snprintf(buf, sizeof(buf), "%s, as CPU %zu",
 				 vmc_paging_mode_name(mode), cpu);
 			from = buf;
@@ -130,7 +239,7 @@ struct vmc_error *vmc_choose_root(const struct vmc_machine *m,
 			mode = VMC_PAGING_X86_PAE;
 			from = "assumed PAE (i386 dump, no CPU state)";
 		}
-		struct vmc_error *		err = vmc_paging_x86(mode, req->cr3, pse, sme_mask_of(m), &out->pg);
+		struct vmc_error *		err = vmc_paging_x86(mode, req->cr3, pse, sme_mask_of(m), &out->pg[0]);
 		if (err)
 			return err;
 		snprintf(out->why, sizeof(out->why), "--cr3 0x%" PRIx64 ", %s",
@@ -181,11 +290,11 @@ struct vmc_error *vmc_cpu_roots(const struct vmc_machine *m,
 			continue;
 		}
 		size_t j = 0;
-		while (j < *n && !(pgs[j].root == rc.pg.root &&
-				   pgs[j].mode == rc.pg.mode))
+		while (j < *n && !(pgs[j].root == rc.pg[0].root &&
+				   pgs[j].mode == rc.pg[0].mode))
 			j++;
 		if (j == *n)
-			pgs[(*n)++] = rc.pg;
+			pgs[(*n)++] = rc.pg[0];
 	}
 	*out = pgs;
 	return NULL;

@@ -91,9 +91,9 @@ uint64_t vmc_paging_canonical(const struct vmc_paging *pg, uint64_t va)
 {
 	if (pg->va_bits >= 64)
 		return va;
-	uint64_t mask = (1ull << pg->va_bits) - 1;
+	uint64_t mask = (UINT64_C(1) << pg->va_bits) - 1;
 	va &= mask;
-	if (pg->sign_extend && (va >> (pg->va_bits - 1)) & 1)
+	if (pg->upper || (pg->sign_extend && (va >> (pg->va_bits - 1)) & 1))
 		va |= ~mask;
 	return va;
 }
@@ -102,7 +102,29 @@ bool vmc_paging_va_ok(const struct vmc_paging *pg, uint64_t vaddr)
 {
 	if (pg->va_bits >= 64)
 		return true;
+	/* With top-byte-ignore, bits 63:56 are a tag (Arm ARM D8.8). */
+	if (pg->tbi)
+		vaddr &= UINT64_C(0x00ffffffffffffff);
 	return vmc_paging_canonical(pg, vaddr) == vaddr;
+}
+
+const struct vmc_paging *vmc_form_for(const struct vmc_root_choice *rc,
+				      uint64_t vaddr)
+{
+	for (size_t i = 0; i < rc->npg; i++) {
+		const struct vmc_paging *pg = &rc->pg[i];
+		/* AArch64: VA bit 55 selects TTBR1 or TTBR0 (D8.2.4). */
+		if (pg->mode == VMC_PAGING_AARCH64 &&
+		    (bool)(vaddr >> 55 & 1) != pg->upper)
+			continue;
+		return pg;
+	}
+	return NULL;
+}
+
+static uint32_t finish(const struct vmc_paging *pg, uint32_t flags)
+{
+	return pg->ops->finish ? pg->ops->finish(flags) : flags;
 }
 
 static uint64_t get_entry(const struct vmc_paging *pg, const uint8_t *p)
@@ -279,13 +301,17 @@ static void walk_table(struct walker *w, uint64_t table, unsigned level,
 				 table + i * pg->entry_size, raw, e.why, va);
 			break;
 		case VMC_ENTRY_LEAF:
-			emit(w, va, e.addr, level, (allow & e.allow) | e.leaf_flags);
+			emit(w, va, e.addr, level,
+			     finish(pg, (allow & e.allow) | e.leaf_flags));
 			break;
 		case VMC_ENTRY_TABLE:
 			if (level == pg->levels) {
 				bool created;
-				uint32_t *seen = pair_map_get(&w->roots, i, raw,
-							      &created);
+				/* Keyed by half too: TTBR0 and TTBR1 tables
+				 * are different spaces. */
+				uint32_t *seen = pair_map_get(
+					&w->roots, i | (uint64_t)pg->upper << 32 |
+					(uint64_t)pg->levels << 40, raw, &created);
 				if (!seen) {
 					w->err = vmc_error_nomem();
 					w->stop = true;
@@ -361,7 +387,8 @@ void vmc_translate(const struct vmc_paging *pg, const struct vmc_physmem *pm,
 	if (!vmc_paging_va_ok(pg, vaddr)) {
 		snprintf(out->why, sizeof(out->why),
 			 pg->sign_extend ? "not a canonical address for %u-bit "
-			 "virtual addresses" : "outside the %u-bit address space",
+			 "virtual addresses" : pg->upper ? "not in the %u-bit "
+			 "upper (TTBR1) range" : "outside the %u-bit address space",
 			 pg->va_bits);
 		return;
 	}
@@ -404,7 +431,8 @@ void vmc_translate(const struct vmc_paging *pg, const struct vmc_physmem *pm,
 			out->mapped = true;
 			out->page_size = size;
 			out->paddr = s->dec.addr + (vaddr & (size - 1));
-			out->flags = (allow & s->dec.allow) | s->dec.leaf_flags;
+			out->flags = finish(pg, (allow & s->dec.allow) |
+						s->dec.leaf_flags);
 			return;
 		}
 		case VMC_ENTRY_TABLE:

@@ -174,11 +174,13 @@ static void describe_x86(const struct vmc_paging *pg, unsigned level,
 }
 
 static const struct vmc_paging_ops x86_64_ops = {
-	"x86-64", decode_x86_64, describe_x86,
+	.name = "x86-64", .decode = decode_x86_64, .describe = describe_x86,
 };
-static const struct vmc_paging_ops pae_ops = { "pae", decode_pae, describe_x86 };
+static const struct vmc_paging_ops pae_ops = {
+	.name = "pae", .decode = decode_pae, .describe = describe_x86,
+};
 static const struct vmc_paging_ops x86_32_ops = {
-	"x86-32", decode_x86_32, describe_x86,
+	.name = "x86-32", .decode = decode_x86_32, .describe = describe_x86,
 };
 
 static void set_levels(struct vmc_paging *pg, unsigned levels,

@@ -33,6 +33,8 @@ uint64_t vmc_kernel_start(const struct vmc_paging *pg)
 {
 	if (pg->sign_extend)
 		return ~((UINT64_C(1) << (pg->va_bits - 1)) - 1);
+	if (pg->mode == VMC_PAGING_AARCH64)
+		return pg->upper ? ~((UINT64_C(1) << pg->va_bits) - 1) : UINT64_MAX;
 	return I386_PAGE_OFFSET;
 }
 
@@ -49,6 +51,38 @@ static uint32_t pflags(uint32_t run_flags)
 
 /* ---- walking ---------------------------------------------------------------- */
 
+/* AArch64: the TTBR1 form is the kernel half, TTBR0 (when given) the user. */
+static struct vmc_error *walk_arm64(struct vmc_core *core,
+				   const struct vmc_plan_opts *opts,
+				   struct vmc_warnings *ws, struct vmc_plan *plan,
+				   const struct vmc_root_choice *rc,
+				   struct vmc_run_vec *runs)
+{
+	struct vmc_physmem pm = vmc_core_physmem(core);
+	uint64_t budget = vmc_walk_budget(vmc_core_ram_bytes(core));
+	for (size_t i = 0; i < rc->npg; i++) {
+		if (!rc->pg[i].upper && opts->kernel_only)
+			continue;
+		struct vmc_run_vec part = {0};
+		struct vmc_walk_limits lim = { .max_runs = budget };
+		struct vmc_walk_stats st;
+		struct vmc_error *err = vmc_walk(&rc->pg[i], 1, &pm, &lim, &part,
+						 &st, ws);
+		if (!err && vmc_run_vec_reserve(runs, runs->n + part.n))
+			err = vmc_error_nomem();
+		if (!err) {
+			memcpy(runs->v + runs->n, part.v, part.n * sizeof(*part.v));
+			runs->n += part.n;
+			plan->stats.leaves += st.leaves;
+			plan->stats.roots++;
+		}
+		vmc_run_vec_free(&part);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
 static struct vmc_error *walk_all(struct vmc_core *core,
 				  const struct vmc_plan_opts *opts,
 				  struct vmc_warnings *ws, struct vmc_plan *plan,
@@ -61,16 +95,18 @@ static struct vmc_error *walk_all(struct vmc_core *core,
 	if (err)
 		return err;
 	snprintf(plan->root_why, sizeof(plan->root_why), "%s", rc.why);
+	if (rc.pg[0].mode == VMC_PAGING_AARCH64)
+		return walk_arm64(core, opts, ws, plan, &rc, runs);
 
-	/* The kernel half of every CPU's root (deduplicated in the walk),
-	 * and of the chosen root; then the chosen root's user half. */
+	/* x86: the kernel half of every CPU's root (deduplicated in the
+	 * walk), and of the chosen root; then the chosen root's user half. */
 	struct vmc_paging *pgs;
 	size_t n;
 	if ((err = vmc_cpu_roots(&m, &pgs, &n)))
 		return err;
 	bool have = false;
 	for (size_t i = 0; i < n; i++)
-		have |= pgs[i].root == rc.pg.root && pgs[i].mode == rc.pg.mode;
+		have |= pgs[i].root == rc.pg[0].root && pgs[i].mode == rc.pg[0].mode;
 	if (!have) {
 		/* vmc_cpu_roots allocates one slot per CPU; make room. */
 		struct vmc_paging *more = realloc(pgs, (n + 1) * sizeof(*pgs));
@@ -80,12 +116,12 @@ static struct vmc_error *walk_all(struct vmc_core *core,
 		}
 		pgs = more;
 		memmove(pgs + 1, pgs, n * sizeof(*pgs));
-		pgs[0] = rc.pg;
+		pgs[0] = rc.pg[0];
 		n++;
 	}
 	plan->stats.roots = n;
 	struct vmc_physmem pm = vmc_core_physmem(core);
-	uint64_t kstart = vmc_kernel_start(&rc.pg);
+	uint64_t kstart = vmc_kernel_start(&rc.pg[0]);
 	uint64_t budget = vmc_walk_budget(vmc_core_ram_bytes(core));
 	struct vmc_walk_limits lim = { .max_runs = budget, .va_lo = kstart,
 				       .va_hi = UINT64_MAX };
@@ -99,8 +135,7 @@ static struct vmc_error *walk_all(struct vmc_core *core,
 		struct vmc_run_vec user = {0};
 		lim = (struct vmc_walk_limits){ .max_runs = budget, .va_lo = 0,
 						.va_hi = kstart - 1 };
-		err = vmc_walk(&rc.pg, 1, &pm, &lim, &user,
-			       &st, ws);
+		err = vmc_walk(&rc.pg[0], 1, &pm, &lim, &user, &st, ws);
 		if (!err && vmc_run_vec_reserve(runs, runs->n + user.n))
 			err = vmc_error_nomem();
 		if (!err) {
@@ -385,8 +420,10 @@ static bool linear_delta(const struct vmc_plan *plan, size_t from, size_t to,
 }
 
 /* crash finds phys_base from the first PT_LOAD in the x86_64 kernel image
- * mapping (FORMATS.md §4): the maximal run, contiguous in VA and PA, that
- * holds _stext (or else the lowest address of that mapping). */
+ * mapping (FORMATS.md §4); gdb reads the image's variables through it on
+ * every architecture. The maximal run, contiguous in VA and PA, that holds
+ * VMCOREINFO's _stext; on x86_64 without it, the lowest address of the
+ * __START_KERNEL_map mapping. */
 static bool kernel_image(struct vmc_core *core, const struct vmc_plan *plan,
 			 size_t from, size_t to, uint64_t *va, uint64_t *pa,
 			 uint64_t *size)
@@ -394,37 +431,58 @@ static bool kernel_image(struct vmc_core *core, const struct vmc_plan *plan,
 	uint64_t stext = 0;
 	bool have_stext = core->have_vmcoreinfo &&
 		vmc_vmcoreinfo_symbol(&core->vmcoreinfo, "_stext", &stext);
+	bool x86 = core->arch == VMC_ARCH_X86_64;
+	if (!have_stext && !x86)
+		return false;
 	size_t pick = to;
 	for (size_t i = from; i < to; i++) {
 		const struct vmc_segment *s = &plan->segs.v[i];
-		if (s->vaddr < X86_START_KERNEL_MAP)
-			continue;
-		if (pick == to)
+		if (have_stext) {
+			if (stext >= s->vaddr && stext - s->vaddr < s->memsz) {
+				pick = i;
+				break;
+			}
+		} else if (s->vaddr >= X86_START_KERNEL_MAP) {
 			pick = i;	/* the lowest: segments are VA-sorted */
-		if (have_stext && stext >= s->vaddr && stext - s->vaddr < s->memsz) {
-			pick = i;
 			break;
 		}
 	}
 	if (pick == to)
 		return false;
+	/* Extend over neighbours at the same VA - PA offset: arm64 maps the
+	 * image's sections with gaps between them (alignment, and .init,
+	 * freed after boot: 6.3M on Debian's 6.1), all RAM. Like kexec's
+	 * kernel-text segment, ours spans the gaps. */
+	const uint64_t max_gap = UINT64_C(64) << 20;
+	const struct vmc_segment *sv = plan->segs.v;
+	uint64_t delta = sv[pick].vaddr - sv[pick].paddr;
 	size_t lo = pick, hi = pick;
 	while (lo > from) {
-		const struct vmc_segment *a = &plan->segs.v[lo - 1], *b = &plan->segs.v[lo];
-		if (a->vaddr + a->memsz != b->vaddr || a->paddr + a->memsz != b->paddr ||
-		    a->vaddr < X86_START_KERNEL_MAP)
+		const struct vmc_segment *a = &sv[lo - 1], *b = &sv[lo];
+		if (a->vaddr - a->paddr != delta || a->vaddr + a->memsz > b->vaddr ||
+		    b->vaddr - (a->vaddr + a->memsz) > max_gap ||
+		    (x86 && a->vaddr < X86_START_KERNEL_MAP))
 			break;
 		lo--;
 	}
 	while (hi + 1 < to) {
-		const struct vmc_segment *a = &plan->segs.v[hi], *b = &plan->segs.v[hi + 1];
-		if (a->vaddr + a->memsz != b->vaddr || a->paddr + a->memsz != b->paddr)
+		const struct vmc_segment *a = &sv[hi], *b = &sv[hi + 1];
+		if (b->vaddr - b->paddr != delta || a->vaddr + a->memsz > b->vaddr ||
+		    b->vaddr - (a->vaddr + a->memsz) > max_gap)
 			break;
 		hi++;
 	}
-	*va = plan->segs.v[lo].vaddr;
-	*pa = plan->segs.v[lo].paddr;
-	*size = plan->segs.v[hi].vaddr + plan->segs.v[hi].memsz - *va;
+	*va = sv[lo].vaddr;
+	*pa = sv[lo].paddr;
+	*size = sv[hi].vaddr + sv[hi].memsz - *va;
+	/* The segment must lie in one RAM range with data (its bytes are one
+	 * slice of the output); else fall back to the run holding _stext. */
+	const struct vmc_ram_range *r = vmc_core_ram_find(core, *pa);
+	if (!r || *pa - r->paddr + *size > r->avail) {
+		*va = sv[pick].vaddr;
+		*pa = sv[pick].paddr;
+		*size = sv[pick].memsz;
+	}
 	return true;
 }
 
@@ -461,8 +519,7 @@ static struct vmc_error *layout_crash(struct vmc_core *core,
 		goto out;
 	}
 	uint64_t va, pa, size;
-	if (core->arch == VMC_ARCH_X86_64 &&
-	    kernel_image(core, &(struct vmc_plan){ .segs = virt }, 1, virt.n,
+	if (kernel_image(core, &(struct vmc_plan){ .segs = virt }, 1, virt.n,
 			 &va, &pa, &size)) {
 		if (!add_seg(plan, PT_LOAD, va, pa, size, PF_R | PF_W | PF_X,
 			     VMC_SEG_VIRTUAL)) {
@@ -630,7 +687,7 @@ struct vmc_error *vmc_plan_build(struct vmc_core *core,
 		vmc_machine_of(core, &m);
 		err = vmc_choose_root(&m, &opts->root, &rc);
 		if (!err)
-			err = layout_crash(core, plan, vmc_kernel_start(&rc.pg));
+			err = layout_crash(core, plan, vmc_kernel_start(&rc.pg[0]));
 	}
 	if (!err && plan->elf_class == ELFCLASS32) {
 		/* An ELF32 p_paddr cannot hold 4 GiB and above. */

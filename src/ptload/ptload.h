@@ -75,7 +75,7 @@ struct vmc_plan {
 	uint64_t notes_src, notes_off, notes_size;
 	uint64_t file_size;
 	struct vmc_plan_stats stats;
-	char root_why[200];		/* which root gave the user half */
+	char root_why[300];		/* which root gave the user half */
 };
 
 /* Walk core's page tables and lay out the output. Warnings (conflicts,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../pagewalk/pagewalk.h"
+#include "../ptload/ptload.h"
 #include "json.h"
 
 /* VMCOREINFO keys worth a line in the summary, in display order. */
@@ -104,6 +105,16 @@ static void text_note_summary(FILE *out, const struct vmc_core *core)
 	fputs(kinds ? ")\n" : "\n", out);
 }
 
+/* The root vtop, maps, read and remap walk without options. */
+static struct vmc_error *default_root(struct vmc_core *core,
+				      struct vmc_root_choice *rc)
+{
+	struct vmc_machine m;
+	vmc_machine_of(core, &m);
+	struct vmc_root_request req = { .cpu = -1 };
+	return vmc_choose_root(&m, &req, rc);
+}
+
 /* ---- text --------------------------------------------------------------- */
 
 static void text_cpu(FILE *out, struct vmc_core *core,
@@ -150,6 +161,20 @@ static void text_info(FILE *out, struct vmc_core *core,
 	fprintf(out, "cpus:        %zu\n", core->cpus.n);
 	for (size_t i = 0; i < core->cpus.n; i++)
 		text_cpu(out, core, &core->cpus.v[i]);
+
+	struct vmc_root_choice rc;
+	struct vmc_error *rerr = default_root(core, &rc);
+	fprintf(out, "walk root:   %s\n", rerr ? rerr->msg : rc.why);
+	vmc_error_free(rerr);
+	if (core->arch == VMC_ARCH_X86_64 && core->have_vmcoreinfo) {
+		struct vmc_root_request sw = { .cpu = -1, .swapper = true };
+		struct vmc_machine m;
+		vmc_machine_of(core, &m);
+		rerr = vmc_choose_root(&m, &sw, &rc);
+		if (!rerr)
+			fprintf(out, "  --swapper: %s\n", rc.why);
+		vmc_error_free(rerr);
+	}
 
 	uint64_t total = vmc_core_ram_bytes(core);
 	fprintf(out, "ram:         %zu range%s, 0x%" PRIx64 " bytes (%s)\n",
@@ -257,6 +282,20 @@ static void json_info(FILE *out, struct vmc_core *core)
 	for (size_t i = 0; i < core->cpus.n; i++)
 		json_cpu(&j, core, &core->cpus.v[i]);
 	vmc_json_end(&j);
+
+	struct vmc_root_choice rc;
+	struct vmc_error *rerr = default_root(core, &rc);
+	vmc_json_object(&j, "walk_root");
+	if (rerr) {
+		vmc_json_null(&j, "root_paddr");
+		vmc_json_str(&j, "why", rerr->msg);
+	} else {
+		vmc_json_addr(&j, "root_paddr", rc.pg[0].root);
+		vmc_json_str(&j, "paging", vmc_paging_mode_name(rc.pg[0].mode));
+		vmc_json_str(&j, "why", rc.why);
+	}
+	vmc_json_end(&j);
+	vmc_error_free(rerr);
 
 	vmc_json_array(&j, "ram");
 	for (size_t i = 0; i < core->ram.n; i++) {

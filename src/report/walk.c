@@ -165,22 +165,30 @@ struct vmc_error *vmc_report_vtop(FILE *out, struct vmc_core *core,
 		vmc_json_init(&j, out);
 		vmc_json_object(&j, NULL);
 		vmc_json_str(&j, "root", rc.why);
-		vmc_json_addr(&j, "root_paddr", rc.pg.root);
-		vmc_json_str(&j, "paging", vmc_paging_mode_name(rc.pg.mode));
+		vmc_json_addr(&j, "root_paddr", rc.pg[0].root);
+		vmc_json_str(&j, "paging", vmc_paging_mode_name(rc.pg[0].mode));
 		vmc_json_array(&j, "translations");
 	} else {
 		fprintf(out, "root: %s\n", rc.why);
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct vmc_translation t;
-		vmc_translate(&rc.pg, &pm, vaddrs[i], &t);
+		const struct vmc_paging *pg = vmc_form_for(&rc, vaddrs[i]);
+		if (pg) {
+			vmc_translate(pg, &pm, vaddrs[i], &t);
+		} else {
+			pg = &rc.pg[0];
+			t = (struct vmc_translation){ .vaddr = vaddrs[i] };
+			snprintf(t.why, sizeof(t.why), "a lower-half (TTBR0) address, "
+				 "and TTBR0 is unknown: pass --ttbr0");
+		}
 		if (!t.mapped)
 			(*unmapped)++;
 		if (opts->json) {
-			json_translation(&j, core, &rc.pg, &t);
+			json_translation(&j, core, pg, &t);
 		} else {
 			fputc('\n', out);
-			text_translation(out, core, &rc.pg, &t);
+			text_translation(out, core, pg, &t);
 		}
 	}
 	if (opts->json) {
@@ -206,7 +214,7 @@ struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
 	struct vmc_physmem pm = vmc_core_physmem(core);
 	struct vmc_walk_limits lim = {
 		.max_runs = vmc_walk_budget(vmc_core_ram_bytes(core)) };
-	uint64_t kstart = vmc_kernel_start(&rc.pg);
+	uint64_t kstart = vmc_kernel_start(&rc.pg[0]);
 	if (half == VMC_MAPS_KERNEL) {
 		lim.va_lo = kstart;
 		lim.va_hi = UINT64_MAX;
@@ -216,7 +224,7 @@ struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
 	}
 	struct vmc_run_vec runs = {0};
 	struct vmc_walk_stats st;
-	err = vmc_walk(&rc.pg, 1, &pm, &lim, &runs, &st, ws);
+	err = vmc_walk(rc.pg, rc.npg, &pm, &lim, &runs, &st, ws);
 	if (err) {
 		vmc_run_vec_free(&runs);
 		return err;
@@ -244,8 +252,8 @@ struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
 		vmc_json_init(&j, out);
 		vmc_json_object(&j, NULL);
 		vmc_json_str(&j, "root", rc.why);
-		vmc_json_addr(&j, "root_paddr", rc.pg.root);
-		vmc_json_str(&j, "paging", vmc_paging_mode_name(rc.pg.mode));
+		vmc_json_addr(&j, "root_paddr", rc.pg[0].root);
+		vmc_json_str(&j, "paging", vmc_paging_mode_name(rc.pg[0].mode));
 		vmc_json_array(&j, "ranges");
 		for (size_t i = 0; i < runs.n; i++) {
 			const struct vmc_run *r = &runs.v[i];
@@ -356,8 +364,16 @@ struct vmc_error *vmc_report_read(FILE *out, struct vmc_core *core,
 		size_t chunk = sizeof(buf) - (addr & (sizeof(buf) - 1));
 		if (chunk > len)
 			chunk = (size_t)len;
-		err = phys ? vmc_physmem_read(&pm, addr, buf, chunk)
-			   : vmc_read_virtual(&rc.pg, &pm, addr, buf, chunk);
+		if (phys) {
+			err = vmc_physmem_read(&pm, addr, buf, chunk);
+		} else {
+			const struct vmc_paging *pg = vmc_form_for(&rc, addr);
+			err = pg ? vmc_read_virtual(pg, &pm, addr, buf, chunk)
+				 : vmc_error_new(VMC_ERR_NOT_FOUND, "0x%016" PRIx64
+						 " is a lower-half (TTBR0) address, "
+						 "and TTBR0 is unknown: pass --ttbr0",
+						 addr);
+		}
 		if (err)
 			return err;
 		if (fmt == VMC_READ_RAW) {

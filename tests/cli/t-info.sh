@@ -11,6 +11,8 @@ cpus:        2
   CPU 1  pid 2  pc 0xffffffff8011c3d0  sp 0xffffc90000443e58
          cr0 0x0000000080050033 cr2 0x00007f3a1c2d5000 cr3 0x00000000001a3000 cr4 0x00000000003406f0
          paging 4-level (CR0.PG=1 CR4.PAE=1 CS.L=1 CR4.LA57=0)
+walk root:   CPU 0 CR3 0x101000, 4-level (CR0.PG=1 CR4.PAE=1 CS.L=1 CR4.LA57=0)
+  --swapper: VMCOREINFO swapper_pg_dir 0xffffffff80101000 - 0xffffffff80000000 + phys_base 0x0, 4-level
 ram:         2 ranges, 0x240000 bytes (2.2M)
   0x0000000000000000-0x0000000000200000        2M  file 0x964
   0x00000000fffc0000-0x0000000100000000      256K  file 0x200964

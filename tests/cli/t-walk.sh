@@ -72,4 +72,14 @@ expect_grep read-format 64 "--format takes hex or raw, not 'bin'" "$VT" read --f
 expect_grep maps-halves 64 '--kernel and --user exclude each other' "$VT" maps --kernel --user $S
 expect_grep vtop-bad-addr 64 "VADDR 'zz' is not a number" "$VT" vtop $S zz
 expect_grep vtop-no-vaddr 64 'no VADDR given' "$VT" vtop $S
-expect_grep walk-aarch64 2 'AArch64 page tables are not walked yet' "$VT" maps aarch64-basic.core
+# AArch64: the root from VMCOREINFO (swapper_pg_dir - kimage_voffset).
+expect_grep walk-aarch64-root 0 '^root: 4K granule \(VMCOREINFO PAGESIZE\), 48-bit VA \(VMCOREINFO NUMBER\(TCR_EL1_T1SZ\)\); TTBR1 table 0x40380000 \(VMCOREINFO swapper_pg_dir 0xffff800048180000 - kimage_voffset 0xffff800007e00000\); TTBR0 unknown: user space needs --ttbr0$' \
+	"$VT" maps aarch64-basic.core
+expect_grep walk-aarch64-cpu 64 'QEMU saves no TTBR for AArch64 CPUs: pass --ttbr1 and --ttbr0, not --cpu or --cr3' \
+	"$VT" vtop --cpu 0 aarch64-basic.core 0xffff800048010000
+expect_grep walk-aarch64-lower 1 'a lower-half \(TTBR0\) address, and TTBR0 is unknown: pass --ttbr0' \
+	"$VT" vtop aarch64-basic.core 0x0000aaaab2c41234
+expect_grep walk-x86-ttbr 64 '--ttbr0, --ttbr1, --granule and --va-bits are for AArch64 dumps' \
+	"$VT" vtop --ttbr1 0x1000 $S 0x1000
+expect_grep walk-granule-bad 64 "--granule takes 4k, 16k or 64k, not '8k'" "$VT" vtop --granule 8k aarch64-basic.core 0
+expect_grep walk-vabits-bad 64 "--va-bits takes 16 to 52, not '60'" "$VT" vtop --va-bits 60 aarch64-basic.core 0
