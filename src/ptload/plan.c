@@ -51,6 +51,19 @@ static uint32_t pflags(uint32_t run_flags)
 
 /* ---- walking ---------------------------------------------------------------- */
 
+/* Append src's runs to dst (src may be empty, with a NULL array). */
+static struct vmc_error *append_runs(struct vmc_run_vec *dst,
+				     const struct vmc_run_vec *src)
+{
+	if (!src->n)
+		return NULL;
+	if (vmc_run_vec_reserve(dst, dst->n + src->n))
+		return vmc_error_nomem();
+	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
+	dst->n += src->n;
+	return NULL;
+}
+
 /* AArch64: the TTBR1 form is the kernel half, TTBR0 (when given) the user. */
 static struct vmc_error *walk_arm64(struct vmc_core *core,
 				   const struct vmc_plan_opts *opts,
@@ -68,11 +81,9 @@ static struct vmc_error *walk_arm64(struct vmc_core *core,
 		struct vmc_walk_stats st;
 		struct vmc_error *err = vmc_walk(&rc->pg[i], 1, &pm, &lim, &part,
 						 &st, ws);
-		if (!err && vmc_run_vec_reserve(runs, runs->n + part.n))
-			err = vmc_error_nomem();
+		if (!err)
+			err = append_runs(runs, &part);
 		if (!err) {
-			memcpy(runs->v + runs->n, part.v, part.n * sizeof(*part.v));
-			runs->n += part.n;
 			plan->stats.leaves += st.leaves;
 			plan->stats.roots++;
 		}
@@ -136,13 +147,10 @@ static struct vmc_error *walk_all(struct vmc_core *core,
 		lim = (struct vmc_walk_limits){ .max_runs = budget, .va_lo = 0,
 						.va_hi = kstart - 1 };
 		err = vmc_walk(&rc.pg[0], 1, &pm, &lim, &user, &st, ws);
-		if (!err && vmc_run_vec_reserve(runs, runs->n + user.n))
-			err = vmc_error_nomem();
-		if (!err) {
-			memcpy(runs->v + runs->n, user.v, user.n * sizeof(*user.v));
-			runs->n += user.n;
+		if (!err)
+			err = append_runs(runs, &user);
+		if (!err)
 			plan->stats.leaves += st.leaves;
-		}
 		vmc_run_vec_free(&user);
 	}
 	return err;
