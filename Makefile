@@ -53,8 +53,9 @@ BIN      := $(BUILD)/vmcore-tool
 
 all: vmcore-tool
 
+# Copy, then rename: replacing a binary that is running must work.
 vmcore-tool: $(BIN)
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 $(BIN): $(MAIN_OBJ) $(BUILD)/libvmcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -128,9 +129,9 @@ sample: $(BIN) $(SAMPLE)
 	@echo '== gdb reads it from the output by virtual address'
 	gdb -batch -nx -ex 'core-file $(SAMPLE_OUT)' -ex 'x/s $(BANNER_VA)'
 
-install: vmcore-tool
+install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 755 vmcore-tool $(DESTDIR)$(BINDIR)/vmcore-tool
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/vmcore-tool
 	install -m 644 man/vmcore-tool.1 $(DESTDIR)$(MANDIR)/man1/vmcore-tool.1
 
 uninstall:

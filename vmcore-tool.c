@@ -218,6 +218,22 @@ static struct vmc_core *open_core(const char *path, const struct common_opts *o,
 	return core;
 }
 
+/* ---- positional arguments ------------------------------------------------ */
+
+/* The one CORE argument of a command. */
+static void take_core(struct argp_state *state, const char **core, char *arg)
+{
+	if (*core)
+		argp_error(state, "too many arguments");
+	*core = arg;
+}
+
+static void need_core(struct argp_state *state, const char *core)
+{
+	if (!core)
+		argp_error(state, "no CORE given");
+}
+
 /* ---- info ------------------------------------------------------------------ */
 
 struct info_args {
@@ -233,13 +249,10 @@ static error_t info_parse(int key, char *arg, struct argp_state *state)
 		state->child_inputs[0] = &a->common;
 		break;
 	case ARGP_KEY_ARG:
-		if (a->core)
-			argp_error(state, "too many arguments");
-		a->core = arg;
+		take_core(state, &a->core, arg);
 		break;
 	case ARGP_KEY_END:
-		if (!a->core)
-			argp_error(state, "no CORE given");
+		need_core(state, a->core);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -306,13 +319,10 @@ static error_t ptload_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--sort takes index, paddr or vaddr, not '%s'", arg);
 		break;
 	case ARGP_KEY_ARG:
-		if (a->core)
-			argp_error(state, "too many arguments");
-		a->core = arg;
+		take_core(state, &a->core, arg);
 		break;
 	case ARGP_KEY_END:
-		if (!a->core)
-			argp_error(state, "no CORE given");
+		need_core(state, a->core);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -462,13 +472,10 @@ static error_t maps_parse(int key, char *arg, struct argp_state *state)
 		a->half = key == OPT_KERNEL ? VMC_MAPS_KERNEL : VMC_MAPS_USER;
 		break;
 	case ARGP_KEY_ARG:
-		if (a->core)
-			argp_error(state, "too many arguments");
-		a->core = arg;
+		take_core(state, &a->core, arg);
 		break;
 	case ARGP_KEY_END:
-		if (!a->core)
-			argp_error(state, "no CORE given");
+		need_core(state, a->core);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -668,13 +675,10 @@ static error_t remap_parse(int key, char *arg, struct argp_state *state)
 		a->force = true;
 		break;
 	case ARGP_KEY_ARG:
-		if (a->core)
-			argp_error(state, "too many arguments");
-		a->core = arg;
+		take_core(state, &a->core, arg);
 		break;
 	case ARGP_KEY_END:
-		if (!a->core)
-			argp_error(state, "no CORE given");
+		need_core(state, a->core);
 		if (!a->out && !a->dry_run && !a->plan.in_place)
 			argp_error(state, "say where to write: -o OUT (or --in-place, "
 				   "or --dry-run)");

@@ -117,7 +117,7 @@ static struct vmc_error *arm64_choice(const struct vmc_machine *m,
 	const char *gsrc = req->granule_shift ? "--granule" : p.granule_src;
 	const char *vsrc = req->va_bits ? "--va-bits" : p.va_src;
 	if (!shift || !va_bits)
-		return vmc_error_new(VMC_ERR_USAGE, "the AArch64 %s unknown: QEMU "
+		return vmc_error_new(VMC_ERR_UNSUPPORTED, "the AArch64 %s unknown: QEMU "
 				     "saves no TCR, and %s; pass --granule 4k|16k|64k "
 				     "and --va-bits N", !shift ? "granule is" :
 				     "virtual-address size is",
@@ -144,7 +144,7 @@ static struct vmc_error *arm64_choice(const struct vmc_machine *m,
 		have1 = true;
 	}
 	if (!have1 && !req->have_ttbr0)
-		return vmc_error_new(VMC_ERR_USAGE, "no AArch64 page-table root: "
+		return vmc_error_new(VMC_ERR_UNSUPPORTED, "no AArch64 page-table root: "
 				     "QEMU saves no TTBR, and %s; pass --ttbr1 PADDR "
 				     "(the kernel's swapper_pg_dir)", vi ?
 				     "VMCOREINFO lacks swapper_pg_dir or "

@@ -18,6 +18,14 @@ static struct vmc_error *choose(struct vmc_core *core,
 	return vmc_choose_root(&m, req, rc);
 }
 
+/* The "root", "root_paddr" and "paging" members of vtop's and maps' JSON. */
+static void json_root(struct vmc_json *j, const struct vmc_root_choice *rc)
+{
+	vmc_json_str(j, "root", rc->why);
+	vmc_json_addr(j, "root_paddr", rc->pg[0].root);
+	vmc_json_str(j, "paging", vmc_paging_mode_name(rc->pg[0].mode));
+}
+
 /* "rw-sg": read, write, execute, user or supervisor, global. */
 static void flags_str(uint32_t f, char out[6])
 {
@@ -164,9 +172,7 @@ struct vmc_error *vmc_report_vtop(FILE *out, struct vmc_core *core,
 	if (opts->json) {
 		vmc_json_init(&j, out);
 		vmc_json_object(&j, NULL);
-		vmc_json_str(&j, "root", rc.why);
-		vmc_json_addr(&j, "root_paddr", rc.pg[0].root);
-		vmc_json_str(&j, "paging", vmc_paging_mode_name(rc.pg[0].mode));
+		json_root(&j, &rc);
 		vmc_json_array(&j, "translations");
 	} else {
 		fprintf(out, "root: %s\n", rc.why);
@@ -251,9 +257,7 @@ struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
 		struct vmc_json j;
 		vmc_json_init(&j, out);
 		vmc_json_object(&j, NULL);
-		vmc_json_str(&j, "root", rc.why);
-		vmc_json_addr(&j, "root_paddr", rc.pg[0].root);
-		vmc_json_str(&j, "paging", vmc_paging_mode_name(rc.pg[0].mode));
+		json_root(&j, &rc);
 		vmc_json_array(&j, "ranges");
 		for (size_t i = 0; i < runs.n; i++) {
 			const struct vmc_run *r = &runs.v[i];

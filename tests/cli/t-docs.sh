@@ -17,3 +17,16 @@ if command -v groff >/dev/null; then
 	w=$(groff -man -Tutf8 -ww -z "$man_file" 2>&1)
 	[ -z "$w" ] && ok || bad docs-groff "$w"
 fi
+
+# make install honours PREFIX and DESTDIR, and installs binary and man page.
+inst=$(mktemp -d)
+# (a clean environment: under `make check` MAKEFLAGS would carry the outer
+# make's variables, such as BUILD and SANITIZE, into this one)
+if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$(dirname "${BASH_SOURCE[0]}")/../.." \
+	install DESTDIR="$inst" PREFIX=/opt/vt >"$inst.log" 2>&1 &&
+   [ -x "$inst/opt/vt/bin/vmcore-tool" ] && [ -s "$inst/opt/vt/share/man/man1/vmcore-tool.1" ]; then
+	ok
+else
+	bad make-install "$(cat "$inst.log")" "$(find "$inst" -type f)"
+fi
+rm -rf "$inst" "$inst.log"
