@@ -79,3 +79,11 @@ printf 'KDUMP   \6\0\0\0' > "$FX/kdump.core"
 expect kdump-plain 2 "$VT" info kdump.core <<'OUT'
 vmcore-tool: kdump.core: a kdump-compressed core: not supported yet; dump with format elf
 OUT
+
+# An AArch64 dump without VMCOREINFO and without overrides: QEMU saves no
+# TTBR or TCR, so the tool says what to pass (exit 2), not "not mapped".
+expect arm64-no-params 2 "$VT" vtop arm64-override.core 0xffff800008000abc <<'OUT'
+vmcore-tool: arm64-override.core: the AArch64 granule is unknown: QEMU saves no TCR, and the dump has no VMCOREINFO; pass --granule 4k|16k|64k and --va-bits N
+OUT
+expect_grep arm64-no-root 2 'no AArch64 page-table root: QEMU saves no TTBR, and the dump has no VMCOREINFO; pass --ttbr1 PADDR' \
+	"$VT" vtop --granule 4k --va-bits 48 arm64-override.core 0xffff800008000abc
