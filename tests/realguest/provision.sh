@@ -20,6 +20,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 HOST_PACKAGES=(qemu-system-x86 qemu-system-arm gdb-multiarch crash
 	busybox-static cpio binutils gzip)
+HOST_PACKAGES+=(python3-drgn)	# checks/60-remap-drgn.sh opens our outputs with drgn
 OPTIONAL_HOST_PACKAGES=(makedumpfile)	# only to reassemble kdump dumps
 
 unavailable() {

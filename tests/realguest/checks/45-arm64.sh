@@ -3,9 +3,9 @@
 # AArch64, where QEMU saves no TTBR and no tool before read a kernel
 # variable from a QEMU dump: the walk (root from VMCOREINFO) reads
 # linux_banner, init_uts_ns's release and jiffies_64 as the guest had them;
-# remap's output opens in gdb-multiarch with the debug vmlinux at the KASLR
-# offset and gives the same values; and every RAM byte of the output equals
-# the input's.
+# remap's output opens in gdb-multiarch (debug vmlinux at the KASLR offset)
+# and in drgn and gives the same values; and every RAM byte of the output
+# equals the input's.
 set -u
 . "$(dirname "$0")/../lib.sh"
 guest=$1 dir=$2 truth=$3
@@ -63,6 +63,21 @@ for layout in gdb crash; do
 		"$(sed -n 's/^COMM=//p' <<<"$gdb_out")" "$repro"
 	check_eq "$layout layout: gdb threads" "$cpus" \
 		"$(grep -cE '^\*? +[0-9]+ +LWP' <<<"$gdb_out")" "$repro"
+	# drgn (Debian's 0.0.22) cannot translate in the raw dump
+	# ("recursive address translation"); it reads our output.
+	drgn_out=$(timeout 300 "$RG_PYTHON" - "$out" "$vmlinux" 2>&1 <<'PY'
+import sys, drgn
+p = drgn.Program()
+p.set_core_dump(sys.argv[1])
+p.load_debug_info([sys.argv[2]])
+print("REL=" + p["init_uts_ns"].name.release.string_().decode())
+print("JIF=%d" % int(p["jiffies_64"]))
+PY
+)
+	check_eq "$layout layout: drgn init_uts_ns.name.release" "$release" \
+		"$(sed -n 's/^REL=//p' <<<"$drgn_out")" "drgn on OUT: $drgn_out"
+	check_eq "$layout layout: drgn jiffies_64" "$want_jiffies" \
+		"$(sed -n 's/^JIF=//p' <<<"$drgn_out")" "drgn on OUT"
 	# Every RAM byte by physical address, input against output.
 	while read -r start size; do
 		if cmp -s <("$VT" read -q --phys --format=raw "$dump" "$start" "$size") \

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Usage: 60-remap-gdb.sh GUEST DUMPDIR TRUTH.json
+# gdb, a real consumer, reads kernel variables from `vmcore-tool remap`
+# output (gdb layout), with the distribution's debug vmlinux relocated by the
+# KASLR offset (REALGUEST.md: `symbol-file -o OFFSET`). Inputs: QEMU's
+# paging=false dump, QEMU's own paging=true dump, and the paging=false dump
+# remapped with --kernel-only. For each output gdb must print:
+#   init_uts_ns.name.release  = `uname -r` in the guest
+#   (char *)linux_banner      = /proc/version, with its trailing "\n"
+#   jiffies_64                = the value QEMU read at the dump instant
+#   init_task.comm            = "swapper/0"
+#   info threads              = one thread per CPU
+# Each output is ~550 MB; it lives in a temporary directory and is deleted
+# as soon as gdb has read it.
+set -u
+. "$(dirname "$0")/../lib.sh"
+guest=$1 dir=$2 truth=$3
+VT=${VMCORE_TOOL:?}
+case "$guest" in
+x86_64-*) ;;
+*) echo "  (AArch64: remap with gdb-multiarch, drgn and RAM bytes is checked in 45-arm64.sh)"; check_done; exit ;;
+esac
+GDB=gdb-multiarch
+command -v "$GDB" >/dev/null || { check_fail "$GDB is installed" "not on PATH" "bash tests/realguest/provision.sh"; check_done; exit; }
+
+version=$(truth_get "$truth" version)
+release=$(truth_get "$truth" release)
+cpus=$(truth_get "$truth" cpus)
+kaslr=$(truth_get "$truth" kaslr_offset)
+want_jiffies=$(truth_get "$truth" jiffies_64_value)
+vmlinux=$(truth_get "$truth" kernel.vmlinux)
+[ -r "$vmlinux" ] || { check_fail "debug vmlinux is readable" "$vmlinux" "bash tests/realguest/provision.sh"; check_done; exit; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Seconds since $1 (an $EPOCHREALTIME), to one decimal.
+elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+
+# The gdb commands, as -ex arguments. Markers (@@name=...@@end) let the
+# parser below take each value out of gdb's output whatever else it prints.
+gdb_args() {
+	local core=$1
+	printf '%s\0' -batch -nx \
+		-ex "set pagination off" -ex "set width 0" \
+		-ex "core-file $core" \
+		-ex "symbol-file -o $kaslr $vmlinux" \
+		-ex 'printf "@@release=%s@@end\n", init_uts_ns.name.release' \
+		-ex 'printf "@@banner=%s@@end\n", (char *)linux_banner' \
+		-ex 'printf "@@jiffies=%llu@@end\n", jiffies_64' \
+		-ex 'printf "@@comm=%s@@end\n", init_task.comm' \
+		-ex 'echo @@threads=\n' -ex 'info threads' -ex 'echo @@end\n'
+}
+
+# The reproduce line: the same gdb session by hand on a kept output.
+gdb_repro() {
+	local core=$1 q="'"
+	printf '%s -batch -nx -ex %s -ex %s -ex %s -ex %s -ex %s -ex %s -ex %s' "$GDB" \
+		"${q}core-file $core$q" "${q}symbol-file -o $kaslr $vmlinux$q" \
+		"${q}print init_uts_ns.name.release$q" "${q}print (char *)linux_banner$q" \
+		"${q}print jiffies_64$q" "${q}print init_task.comm$q" "${q}info threads$q"
+}
+
+# parse_gdb FILE : "key<TAB>value" per marker; "\n" in a value is printed
+# as the two characters \n; threads is the number of thread lines.
+parse_gdb() {
+	"$RG_PYTHON" - "$1" <<-'PY'
+	import re, sys
+	text = open(sys.argv[1], errors="replace").read()
+	# A command that failed printed gdb's error and no @@end: its value
+	# runs into the next marker, and is reported as that error.
+	for m in re.finditer(r"@@(\w+)=(.*?)(@@end|(?=@@\w+=)|\Z)", text, re.S):
+	    key, value = m.group(1), m.group(2)
+	    if m.group(3) != "@@end":
+	        value = "<gdb error: %s>" % value.strip().split("\n")[0]
+	    elif key == "threads":
+	        value = str(len(re.findall(r"^\*?\s+\d+\s+(?:LWP|Thread|process)\b", value, re.M)))
+	    print("%s\t%s" % (key, value.replace("\\", "\\\\").replace("\n", "\\n")))
+	PY
+}
+
+# gdb_check LABEL CORE REPRO_REMAP : run gdb on CORE and check every value.
+gdb_check() {
+	local label=$1 core=$2 repro_remap=$3 out="$tmp/gdb-$1.txt" t0 fails_before got key
+	local -A val=()
+	t0=$EPOCHREALTIME
+	mapfile -d '' args < <(gdb_args "$core")
+	timeout 300 "$GDB" "${args[@]}" >"$out" 2>&1
+	echo "  ($label: gdb $(elapsed "$t0") s)"
+	while IFS=$'\t' read -r key got; do val[$key]=$got; done < <(parse_gdb "$out")
+	fails_before=$RG_CHECK_FAILS
+	local repro
+	repro="$repro_remap && $(gdb_repro "$core")"
+	check_eq "$label: gdb init_uts_ns.name.release" "$release" "${val[release]-}" "$repro"
+	check_eq "$label: gdb (char *)linux_banner (with its trailing \\n)" "$version\\n" "${val[banner]-}" "$repro"
+	check_eq "$label: gdb jiffies_64" "$want_jiffies" "${val[jiffies]-}" "$repro"
+	check_eq "$label: gdb init_task.comm" "swapper/0" "${val[comm]-}" "$repro"
+	check_eq "$label: gdb info threads (one per CPU)" "$cpus" "${val[threads]-}" "$repro"
+	if [ "$RG_CHECK_FAILS" -ne "$fails_before" ]; then
+		echo "       gdb printed (errors and values):"
+		grep -v -E '^\[New LWP|^$' "$out" | grep -E -i 'error|cannot|warning|@@|not |fail' | head -n 20 | sed 's/^/         /'
+	fi
+	printf '  (%s: release %s, jiffies_64 %s, comm %s, threads %s)\n' "$label" \
+		"${val[release]-?}" "${val[jiffies]-?}" "${val[comm]-?}" "${val[threads]-?}"
+}
+
+# remap_and_check LABEL INPUT [REMAP OPTIONS...]
+remap_and_check() {
+	local label=$1 input=$2 out="$tmp/$1.core" t0 msg
+	shift 2
+	local repro_remap="$VT remap $* $input -o /tmp/$label.core"
+	t0=$EPOCHREALTIME
+	if ! msg=$("$VT" remap "$@" "$input" -o "$out" 2>&1); then
+		check_fail "$label: remap runs" "$msg" "$repro_remap"
+		rm -f "$out"
+		return
+	fi
+	check_pass "$label: remap runs ($(elapsed "$t0") s)"
+	echo "  ($label: ${msg#*: wrote "$out": })"
+	gdb_check "$label" "$out" "$repro_remap"
+	if [ "$label" = nopaging-kernel-only ]; then
+		# No PT_LOAD of the user half: p_vaddr below 2^63 is the filler
+		# (p_vaddr 0) only.
+		local user
+		user=$(readelf -lW "$out" | awk '$1 == "LOAD" && $3 !~ /^0x[89a-f]/ && $3 != "0x0000000000000000"' | wc -l)
+		check_eq "$label: no user-half PT_LOADs" 0 "$user" "readelf -lW /tmp/$label.core (after: $repro_remap)"
+	fi
+	rm -f "$out"
+}
+
+remap_and_check nopaging "$dir/elf-nopaging.core"
+remap_and_check paging-input "$dir/elf-paging.core"
+remap_and_check nopaging-kernel-only "$dir/elf-nopaging.core" --kernel-only
+check_done
