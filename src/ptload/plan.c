@@ -94,10 +94,11 @@ static struct vmc_error *walk_arm64(struct vmc_core *core,
 	return NULL;
 }
 
+/* Walk what the output keeps; *kstart_out is where the kernel half starts. */
 static struct vmc_error *walk_all(struct vmc_core *core,
 				  const struct vmc_plan_opts *opts,
 				  struct vmc_warnings *ws, struct vmc_plan *plan,
-				  struct vmc_run_vec *runs)
+				  struct vmc_run_vec *runs, uint64_t *kstart_out)
 {
 	struct vmc_machine m;
 	vmc_machine_of(core, &m);
@@ -106,6 +107,7 @@ static struct vmc_error *walk_all(struct vmc_core *core,
 	if (err)
 		return err;
 	snprintf(plan->root_why, sizeof(plan->root_why), "%s", rc.why);
+	*kstart_out = vmc_kernel_start(&rc.pg[0]);
 	if (rc.pg[0].mode == VMC_PAGING_AARCH64)
 		return walk_arm64(core, opts, ws, plan, &rc, runs);
 
@@ -676,7 +678,8 @@ struct vmc_error *vmc_plan_build(struct vmc_core *core,
 				     "offset 64, before the data");
 
 	struct vmc_run_vec runs = {0};
-	struct vmc_error *err = walk_all(core, opts, ws, plan, &runs);
+	uint64_t kstart = 0;
+	struct vmc_error *err = walk_all(core, opts, ws, plan, &runs, &kstart);
 	if (!err) {
 		vmc_runs_merge(&runs, false);
 		resolve_overlaps(&runs, plan, ws);
@@ -689,14 +692,8 @@ struct vmc_error *vmc_plan_build(struct vmc_core *core,
 	vmc_run_vec_free(&runs);
 	if (!err && opts->layout == VMC_LAYOUT_GDB)
 		err = layout_gdb(core, opts, plan);
-	else if (!err) {
-		struct vmc_machine m;
-		struct vmc_root_choice rc;
-		vmc_machine_of(core, &m);
-		err = vmc_choose_root(&m, &opts->root, &rc);
-		if (!err)
-			err = layout_crash(core, plan, vmc_kernel_start(&rc.pg[0]));
-	}
+	else if (!err)
+		err = layout_crash(core, plan, kstart);
 	if (!err && plan->elf_class == ELFCLASS32) {
 		/* An ELF32 p_paddr cannot hold 4 GiB and above. */
 		size_t out = 1;

@@ -99,6 +99,10 @@ check_true() {
 	fi
 }
 
+# Seconds since $1 (an $EPOCHREALTIME), to one decimal: for timings that
+# checks print (never assert).
+elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+
 check_done() {
 	printf '  %d ok, %d failed\n' "$RG_CHECK_PASSES" "$RG_CHECK_FAILS"
 	[ "$RG_CHECK_FAILS" -eq 0 ]

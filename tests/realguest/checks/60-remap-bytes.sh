@@ -24,7 +24,6 @@ input=$dir/elf-nopaging.core
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
 # ram_ranges CORE : "start size available" per RAM range, from info --json.
 ram_ranges() {

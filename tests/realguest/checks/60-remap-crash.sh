@@ -36,7 +36,6 @@ vmlinux=$(truth_get "$truth" kernel.vmlinux)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
 # crash reads its commands from stdin; `echo @@NAME` marks where each
 # command's output starts, for the parser below.

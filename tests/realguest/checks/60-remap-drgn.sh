@@ -31,7 +31,6 @@ input=$dir/elf-nopaging.core
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
 # The reader: "key<TAB>value" lines, or "key<TAB><error: ...>" for a value
 # drgn could not read.

@@ -34,8 +34,6 @@ vmlinux=$(truth_get "$truth" kernel.vmlinux)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Seconds since $1 (an $EPOCHREALTIME), to one decimal.
-elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
 # The gdb commands, as -ex arguments. Markers (@@name=...@@end) let the
 # parser below take each value out of gdb's output whatever else it prints.
