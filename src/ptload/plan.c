@@ -132,6 +132,22 @@ static struct vmc_error *walk_all(struct vmc_core *core,
 		pgs[0] = rc.pg[0];
 		n++;
 	}
+	/* Last, the kernel's own swapper_pg_dir: with KPTI a CPU caught in
+	 * user mode has the user PGD in CR3, whose kernel half is nearly
+	 * empty. Entries equal to the CPUs' are skipped by the walk. */
+	struct vmc_root_request sw = { .cpu = -1, .swapper = true };
+	struct vmc_root_choice swc;
+	struct vmc_error *swerr = vmc_choose_root(&m, &sw, &swc);
+	if (!swerr && swc.pg[0].mode == rc.pg[0].mode) {
+		struct vmc_paging *more = realloc(pgs, (n + 1) * sizeof(*pgs));
+		if (!more) {
+			free(pgs);
+			return vmc_error_nomem();
+		}
+		pgs = more;
+		pgs[n++] = swc.pg[0];
+	}
+	vmc_error_free(swerr);
 	plan->stats.roots = n;
 	struct vmc_physmem pm = vmc_core_physmem(core);
 	uint64_t kstart = vmc_kernel_start(&rc.pg[0]);

@@ -184,3 +184,8 @@ cmp -s <("$VT" read -q --phys --format=raw "$FX/$F4" 0 16M) \
        <("$VT" read -q --phys --format=raw "$T/inplace.core" 0 16M) && ok || bad remap-inplace-ram
 trap - EXIT
 rm -rf "$T"
+
+# KPTI: CPU 0's CR3 is a user PGD without the kernel; remap takes the kernel
+# half from swapper_pg_dir as well, and the user half from CPU 0.
+expect_json remap-kpti 'sorted((s["vaddr"], s["paddr"]) for s in d["segments"] if s["kind"] == "virtual") == [("0x0000000000400000", "0x0000000000030000"), ("0xffffffff80000000", "0x0000000000200000")]' \
+	"$VT" remap --dry-run --json x86-kpti.core
