@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Boot a real Linux guest under QEMU (TCG), record its ground truth, dump it.
 
-Usage: guest.py [--fresh] [--boot-timeout S] GUEST...
+Usage: guest.py [--fresh] [--boot-timeout S] [--memory MB] [--outdir DIR] GUEST...
        GUEST is one of: x86_64-4l, x86_64-5l, aarch64
 
 For each guest this boots the cached Debian kernel with the busybox
@@ -19,6 +19,10 @@ it, stops the VM over QMP, and writes into $CACHE/dumps/GUEST/:
 All dumps are taken while the VM is stopped, so they and truth.json describe
 one instant. A complete set newer than the kernel and the initramfs is reused
 unless --fresh is given.
+
+--memory MB gives the guests MB of RAM instead of 512 (a set made with
+another size is not reused); --outdir DIR writes the set into DIR instead
+of $CACHE/dumps/GUEST (one GUEST only; like that, DIR is emptied first). bench/remap-bench.sh uses both.
 
 truth.json conventions: addresses are "0x"-prefixed 16-digit hex strings
 (JSON numbers cannot hold 64-bit values exactly); system_ram ranges are
@@ -484,12 +488,15 @@ def boot_and_dump(guest, kernel, outdir, boot_timeout):
 
 
 def up_to_date(guest, kernel, outdir):
-    """Is there a complete dump set of this kernel, newer than the kernel
-    and the initramfs?"""
+    """Is there a complete dump set of this kernel and memory size, newer
+    than the kernel and the initramfs?"""
     truth_path = os.path.join(outdir, "truth.json")
     try:
         with open(truth_path) as f:
-            old = json.load(f)["kernel"]
+            truth = json.load(f)
+        old = truth["kernel"]
+        if truth["qemu"]["memory_mb"] != MEMORY_MB:
+            return False
     except (OSError, ValueError, KeyError):
         return False
     if (old.get("package"), old.get("version")) != (kernel.package, kernel.version):
@@ -502,11 +509,11 @@ def up_to_date(guest, kernel, outdir):
                (kernel.vmlinuz, kernel.unpacked_stamp, kernel.initramfs))
 
 
-def produce(name, fresh, boot_timeout):
+def produce(name, fresh, boot_timeout, outdir=None):
     guest = GUESTS[name]
     cache = cache_dir()
     kernel = Kernel(cache, read_versions(cache), guest.debarch)
-    outdir = os.path.join(cache, "dumps", name)
+    outdir = os.path.abspath(outdir or os.path.join(cache, "dumps", name))
     if not fresh and up_to_date(guest, kernel, outdir):
         say("%s: reusing %s" % (name, outdir))
         return
@@ -522,6 +529,7 @@ def produce(name, fresh, boot_timeout):
 
 
 def main():
+    global MEMORY_MB
     parser = argparse.ArgumentParser(
         description="Boot real guests under QEMU TCG, record ground truth, dump.")
     parser.add_argument("guests", nargs="+", choices=sorted(GUESTS), metavar="GUEST")
@@ -529,11 +537,21 @@ def main():
                         help="boot and dump again even if a dump set exists")
     parser.add_argument("--boot-timeout", type=float, default=300,
                         help="seconds to wait for READY (default 300)")
+    parser.add_argument("--memory", type=int, default=MEMORY_MB, metavar="MB",
+                        help="guest RAM in MB (default %d)" % MEMORY_MB)
+    parser.add_argument("--outdir", metavar="DIR",
+                        help="write the dumps into DIR (emptied first) "
+                             "instead of $CACHE/dumps/GUEST (one GUEST only)")
     args = parser.parse_args()
+    if args.outdir and len(args.guests) != 1:
+        parser.error("--outdir takes exactly one GUEST")
+    if args.memory <= 0:
+        parser.error("--memory must be positive")
+    MEMORY_MB = args.memory
     status = 0
     for name in args.guests:
         try:
-            produce(name, args.fresh, args.boot_timeout)
+            produce(name, args.fresh, args.boot_timeout, args.outdir)
         except (HarnessError, OSError, subprocess.CalledProcessError) as e:
             say("%s: FAILED: %s" % (name, e))
             status = 1
