@@ -360,12 +360,25 @@ def int64(addr):
 
 
 def read_virtual(qmp, vaddr, size, tmpdir):
-    """Guest memory at a virtual address, through CPU 0's MMU (QMP memsave)."""
+    """Guest memory at a virtual address, through a vCPU's MMU (QMP memsave).
+
+    Each vCPU is tried in turn: arm64 Linux turns KPTI on with KASLR, so a
+    CPU stopped in user mode maps only a trampoline in TTBR1, and a kernel
+    address does not translate through it (seen in CI). The CPU stopped
+    in the kernel does."""
     path = os.path.join(tmpdir, "memsave.bin")
-    qmp.execute("memsave", {"val": int64(vaddr), "size": size,
-                            "filename": path, "cpu-index": 0})
-    with open(path, "rb") as f:
-        return f.read()
+    errors = []
+    for cpu_index in range(SMP):
+        try:
+            qmp.execute("memsave", {"val": int64(vaddr), "size": size,
+                                    "filename": path, "cpu-index": cpu_index})
+        except HarnessError as e:
+            errors.append("CPU %d: %s" % (cpu_index, e))
+            continue
+        with open(path, "rb") as f:
+            return f.read()
+    raise HarnessError("no vCPU's MMU translates %s: %s"
+                       % (hex64(vaddr), "; ".join(errors)))
 
 
 def build_truth(guest, cpu, kernel, fields, vm, tmpdir, boot_seconds):
