@@ -103,6 +103,23 @@ check_true() {
 # checks print (never assert).
 elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
+# remap_to LABEL INPUT OUT [OPTION...]: run `vmcore-tool remap`, record a
+# pass or a failure with the command that reproduces it, print remap's
+# summary; REMAP_REPRO holds that command. Returns 1 (OUT removed) on failure.
+remap_to() {
+	local label=$1 input=$2 out=$3 t0 msg
+	shift 3
+	REMAP_REPRO="$VMCORE_TOOL remap $* $input -o /tmp/$label.core"
+	t0=$EPOCHREALTIME
+	if ! msg=$("$VMCORE_TOOL" remap "$@" "$input" -o "$out" 2>&1); then
+		check_fail "$label: remap runs" "$msg" "$REMAP_REPRO"
+		rm -f "$out"
+		return 1
+	fi
+	check_pass "$label: remap runs ($(elapsed "$t0") s)"
+	echo "  ($label: ${msg#*: wrote "$out": })"
+}
+
 check_done() {
 	printf '  %d ok, %d failed\n' "$RG_CHECK_PASSES" "$RG_CHECK_FAILS"
 	[ "$RG_CHECK_FAILS" -eq 0 ]

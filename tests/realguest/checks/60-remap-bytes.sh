@@ -128,15 +128,8 @@ echo "  (input: read --phys of all RAM, $(elapsed "$t0") s)"
 
 for layout in gdb crash; do
 	label=$layout-layout out=$tmp/$layout-layout.core
-	repro_remap="$VT remap --layout=$layout $input -o /tmp/$label.core"
-	t0=$EPOCHREALTIME
-	if ! msg=$("$VT" remap --layout=$layout "$input" -o "$out" 2>&1); then
-		check_fail "$label: remap runs" "$msg" "$repro_remap"
-		rm -f "$out"
-		continue
-	fi
-	check_pass "$label: remap runs ($(elapsed "$t0") s)"
-	echo "  ($label: ${msg#*: wrote "$out": })"
+	remap_to "$label" "$input" "$out" --layout=$layout || continue
+	repro_remap=$REMAP_REPRO
 
 	out_ram=$(ram_ranges "$out")
 	check_eq "$label: RAM map (start size available) equals the input's" \

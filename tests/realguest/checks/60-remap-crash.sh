@@ -123,17 +123,10 @@ crash_check() {
 
 # remap_and_check LABEL [REMAP OPTIONS...]
 remap_and_check() {
-	local label=$1 input=$dir/elf-nopaging.core out="$tmp/$1.core" t0 msg
+	local label=$1 input=$dir/elf-nopaging.core out="$tmp/$1.core"
 	shift
-	local repro_remap="$VT remap $* $input -o /tmp/$label.core"
-	t0=$EPOCHREALTIME
-	if ! msg=$("$VT" remap "$@" "$input" -o "$out" 2>&1); then
-		check_fail "$label: remap runs" "$msg" "$repro_remap"
-		rm -f "$out"
-		return
-	fi
-	check_pass "$label: remap runs ($(elapsed "$t0") s)"
-	echo "  ($label: ${msg#*: wrote "$out": })"
+	remap_to "$label" "$input" "$out" "$@" || return
+	local repro_remap=$REMAP_REPRO
 	if [ "$label" = crash-layout ]; then
 		local first want fv fp
 		first=$(readelf -lW "$out" | awk '$1 == "LOAD" { print $3, $4; exit }')

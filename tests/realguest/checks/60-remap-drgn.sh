@@ -77,15 +77,8 @@ drgn_repro() {
 
 for layout in gdb crash; do
 	label=$layout-layout out=$tmp/$layout-layout.core
-	repro_remap="$VT remap --layout=$layout $input -o /tmp/$label.core"
-	t0=$EPOCHREALTIME
-	if ! msg=$("$VT" remap --layout=$layout "$input" -o "$out" 2>&1); then
-		check_fail "$label: remap runs" "$msg" "$repro_remap"
-		rm -f "$out"
-		continue
-	fi
-	check_pass "$label: remap runs ($(elapsed "$t0") s)"
-	echo "  ($label: ${msg#*: wrote "$out": })"
+	remap_to "$label" "$input" "$out" --layout=$layout || continue
+	repro_remap=$REMAP_REPRO
 	drgn_read "$label" "$out"
 	repro="$repro_remap && $(drgn_repro "$label")"
 	check_eq "$label: drgn init_uts_ns.name.release" "$release" "${val[release]-}" "$repro"

@@ -104,17 +104,10 @@ gdb_check() {
 
 # remap_and_check LABEL INPUT [REMAP OPTIONS...]
 remap_and_check() {
-	local label=$1 input=$2 out="$tmp/$1.core" t0 msg
+	local label=$1 input=$2 out="$tmp/$1.core"
 	shift 2
-	local repro_remap="$VT remap $* $input -o /tmp/$label.core"
-	t0=$EPOCHREALTIME
-	if ! msg=$("$VT" remap "$@" "$input" -o "$out" 2>&1); then
-		check_fail "$label: remap runs" "$msg" "$repro_remap"
-		rm -f "$out"
-		return
-	fi
-	check_pass "$label: remap runs ($(elapsed "$t0") s)"
-	echo "  ($label: ${msg#*: wrote "$out": })"
+	remap_to "$label" "$input" "$out" "$@" || return
+	local repro_remap=$REMAP_REPRO
 	gdb_check "$label" "$out" "$repro_remap"
 	if [ "$label" = nopaging-kernel-only ]; then
 		# No PT_LOAD of the user half: p_vaddr below 2^63 is the filler
