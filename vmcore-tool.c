@@ -74,10 +74,10 @@ static const struct argp_child common_children[] = {
 enum { OPT_CPU = 0x200, OPT_CR3, OPT_SWAPPER, OPT_TTBR0, OPT_TTBR1, OPT_GRANULE,
        OPT_VA_BITS, OPT_PHYS, OPT_FORMAT, OPT_KERNEL,
        OPT_USER, OPT_LAYOUT, OPT_KERNEL_ONLY, OPT_NO_FILLER, OPT_EXCLUDE,
-       OPT_DRY_RUN, OPT_IN_PLACE, OPT_FORCE };
+       OPT_DRY_RUN, OPT_IN_PLACE, OPT_FORCE, OPT_FORCE_EMPTY };
 
 static const struct argp_option root_options[] = {
-	{ "cpu", OPT_CPU, "N", 0, "Walk CPU N's page tables (its CR3; default: CPU 0)", 0 },
+	{ "cpu", OPT_CPU, "N", 0, "Walk CPU N's page tables (its CR3; default CPU 0)", 0 },
 	{ "cr3", OPT_CR3, "PADDR", 0, "Walk the page tables rooted at physical PADDR", 0 },
 	{ "swapper", OPT_SWAPPER, NULL, 0, "Walk the kernel's swapper_pg_dir from VMCOREINFO", 0 },
 	{ "ttbr1", OPT_TTBR1, "TTBR", 0, "AArch64: the kernel's (TTBR1) table base (default: VMCOREINFO swapper_pg_dir - kimage_voffset)", 0 },
@@ -167,6 +167,7 @@ struct warn_ctx {
 static void emit_warning(void *arg, const char *msg)
 {
 	const struct warn_ctx *w = arg;
+	fflush(stdout);		/* data first, so that 2>&1 keeps the order */
 	fprintf(stderr, "%s: %s: warning: %s\n", prog, w->file, msg);
 }
 
@@ -196,6 +197,7 @@ static void warnings_init(struct vmc_warnings *ws, struct warn_ctx *w,
 static void warnings_done(const struct vmc_warnings *ws,
 			  const struct warn_ctx *w, const struct common_opts *o)
 {
+	fflush(stdout);
 	if (!o->quiet && ws->suppressed)
 		fprintf(stderr, "%s: %s: %lu more warnings not shown (use -v)\n",
 			prog, w->file, ws->suppressed);
@@ -278,7 +280,8 @@ static int cmd_info(int argc, char **argv)
 	if (!core)
 		return status;
 	struct vmc_report_opts ro = { a.common.json, a.common.verbose };
-	struct vmc_error *err = vmc_report_info(stdout, core, &ro);
+	struct vmc_error *err = vmc_report_info(stdout, vmc_core_dump(core),
+						 core, &ro);
 	if (err)
 		status = report_error(a.core, err);
 	vmc_core_close(core);
@@ -350,8 +353,10 @@ static int cmd_ptload(int argc, char **argv)
 	if (!core)
 		return status;
 	struct vmc_report_opts ro = { a.common.json, a.common.verbose };
-	struct vmc_error *err = vmc_report_ptloads(stdout, core, core->segs.v,
-						   core->segs.n, a.sort, &ro);
+	size_t nsegs;
+	const struct vmc_segment *segs = vmc_core_segments(core, &nsegs);
+	struct vmc_error *err = vmc_report_ptloads(stdout, vmc_core_dump(core),
+						   segs, nsegs, a.sort, &ro);
 	if (err)
 		status = report_error(a.core, err);
 	vmc_core_close(core);
@@ -366,7 +371,7 @@ struct walk_args {			/* vtop, maps, read */
 	const char *core;
 	uint64_t *addrs;
 	size_t naddrs, addrs_cap;
-	enum vmc_maps_half half;
+	enum vmc_half half;
 	bool phys;
 	enum vmc_read_format format;
 	bool have_len;
@@ -437,7 +442,8 @@ static int cmd_vtop(int argc, char **argv)
 	if (core) {
 		struct vmc_report_opts ro = { a.common.json, a.common.verbose };
 		size_t unmapped = 0;
-		struct vmc_error *err = vmc_report_vtop(stdout, core, &a.root,
+		struct vmc_error *err = vmc_report_vtop(stdout, vmc_core_dump(core),
+							&a.root,
 							a.addrs, a.naddrs,
 							&unmapped, &ro);
 		if (err)
@@ -467,9 +473,9 @@ static error_t maps_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_KERNEL:
 	case OPT_USER:
-		if (a->half != VMC_MAPS_ALL)
+		if (a->half != VMC_HALF_ALL)
 			argp_error(state, "--kernel and --user exclude each other");
-		a->half = key == OPT_KERNEL ? VMC_MAPS_KERNEL : VMC_MAPS_USER;
+		a->half = key == OPT_KERNEL ? VMC_HALF_KERNEL : VMC_HALF_USER;
 		break;
 	case ARGP_KEY_ARG:
 		take_core(state, &a->core, arg);
@@ -506,8 +512,8 @@ static int cmd_maps(int argc, char **argv)
 	struct vmc_warnings ws;
 	warnings_init(&ws, &w, &a.common);
 	struct vmc_report_opts ro = { a.common.json, a.common.verbose };
-	struct vmc_error *err = vmc_report_maps(stdout, core, &a.root, a.half,
-						&ws, &ro);
+	struct vmc_error *err = vmc_report_maps(stdout, vmc_core_dump(core),
+						&a.root, a.half, &ws, &ro);
 	warnings_done(&ws, &w, &a.common);
 	if (err)
 		status = report_error(a.core, err);
@@ -591,7 +597,8 @@ static int cmd_read(int argc, char **argv)
 	int status = 0;
 	struct vmc_core *core = open_core(a.core, &a.common, &status);
 	if (core) {
-		struct vmc_error *err = vmc_report_read(stdout, core, &a.root,
+		struct vmc_error *err = vmc_report_read(stdout, vmc_core_dump(core),
+							&a.root,
 							a.addrs[0], a.len, a.phys,
 							a.format);
 		if (err)
@@ -621,6 +628,7 @@ static const struct argp_option remap_options[] = {
 	{ "dry-run", OPT_DRY_RUN, NULL, 0, "Print the PT_LOADs that would be written; write nothing", 0 },
 	{ "in-place", OPT_IN_PLACE, NULL, 0, "Rewrite CORE's headers only (gdb layout; data stays; safe if interrupted)", 0 },
 	{ "force", OPT_FORCE, NULL, 0, "Replace OUT if it exists", 0 },
+	{ "force-empty", OPT_FORCE_EMPTY, NULL, 0, "Write the core even when the page tables map under 1% of RAM (otherwise an error)", 0 },
 	{ 0 }
 };
 
@@ -673,6 +681,9 @@ static error_t remap_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_FORCE:
 		a->force = true;
+		break;
+	case OPT_FORCE_EMPTY:
+		a->plan.allow_empty = true;
 		break;
 	case ARGP_KEY_ARG:
 		take_core(state, &a->core, arg);
@@ -739,7 +750,8 @@ static int cmd_remap(int argc, char **argv)
 	struct vmc_warnings ws;
 	warnings_init(&ws, &w, &a.common);
 	struct vmc_plan plan;
-	struct vmc_error *err = vmc_plan_build(core, &a.plan, &ws, &plan);
+	struct vmc_dump *dump = vmc_core_dump(core);
+	struct vmc_error *err = vmc_plan_build(dump, &a.plan, &ws, &plan);
 	warnings_done(&ws, &w, &a.common);
 	if (err) {
 		status = report_error(a.core, err);
@@ -747,7 +759,7 @@ static int cmd_remap(int argc, char **argv)
 	}
 	if (a.dry_run) {
 		struct vmc_report_opts ro = { a.common.json, a.common.verbose };
-		err = vmc_report_ptloads(stdout, core, plan.segs.v, plan.segs.n,
+		err = vmc_report_ptloads(stdout, dump, plan.segs.v, plan.segs.n,
 					 VMC_SORT_INDEX, &ro);
 	} else if (a.plan.in_place) {
 		vmc_core_close(core);	/* unmap before rewriting headers */
@@ -759,7 +771,7 @@ static int cmd_remap(int argc, char **argv)
 			wo.progress = show_progress;
 			wo.progress_arg = (void *)a.out;
 		}
-		err = vmc_plan_write(core, &plan, a.out, &wo);
+		err = vmc_plan_write(dump, &plan, a.out, &wo);
 		if (progress_shown)
 			fputc('\n', stderr);
 	}

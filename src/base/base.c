@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Returned when we cannot allocate an error: reporting OOM must not allocate. */
 static struct vmc_error nomem_error = {
@@ -163,7 +164,8 @@ const char *vmc_human_size(uint64_t bytes, char *buf, size_t bufsz)
 
 int vmc_parse_u64(const char *s, uint64_t *out)
 {
-	if (!s || !*s || *s == '-' || *s == '+')
+	/* strtoull would skip white space and take a sign (" -1" is 2^64-1). */
+	if (!s || *s < '0' || *s > '9')
 		return -1;
 	char *end;
 	errno = 0;
@@ -193,4 +195,71 @@ const char *vmc_arch_name(enum vmc_arch arch)
 	case VMC_ARCH_AARCH64: return "aarch64";
 	default: return "unknown";
 	}
+}
+
+const char *vmc_seg_kind_name(enum vmc_seg_kind kind)
+{
+	switch (kind) {
+	case VMC_SEG_VIRTUAL: return "virtual";
+	case VMC_SEG_IDENTITY: return "identity";
+	case VMC_SEG_FILLER: return "filler";
+	case VMC_SEG_ABSENT: return "absent";
+	}
+	return "?";
+}
+
+const struct vmc_ram_range *vmc_ram_find(const struct vmc_ram_range *ram,
+					 size_t n, uint64_t paddr, size_t *hint)
+{
+	if (hint && *hint < n) {
+		const struct vmc_ram_range *h = &ram[*hint];
+		if (paddr >= h->paddr && paddr - h->paddr < h->size)
+			return h;
+	}
+	size_t i = vmc_ram_next(ram, n, paddr);
+	if (i == 0)
+		return NULL;
+	const struct vmc_ram_range *r = &ram[i - 1];
+	if (paddr - r->paddr >= r->size)
+		return NULL;
+	if (hint)
+		*hint = i - 1;
+	return r;
+}
+
+size_t vmc_ram_next(const struct vmc_ram_range *ram, size_t n, uint64_t paddr)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ram[mid].paddr <= paddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct vmc_ram_range *vmc_dump_ram_find(const struct vmc_dump *d,
+					      uint64_t paddr)
+{
+	return vmc_ram_find(d->ram, d->nram, paddr, NULL);
+}
+
+struct vmc_error *vmc_pwrite_all(int fd, const void *buf, size_t len,
+				 uint64_t off, const char *what)
+{
+	const uint8_t *p = buf;
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return vmc_error_errno(errno, "writing %s", what);
+		}
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return NULL;
 }

@@ -282,6 +282,171 @@ bool vmc_vmcoreinfo_hex(const struct vmc_vmcoreinfo *vi, const char *key,
 bool vmc_vmcoreinfo_dec(const struct vmc_vmcoreinfo *vi, const char *key,
 			uint64_t *out);
 
+/* ---- notes ----------------------------------------------------------------- */
+
+/* One ELF note as a dump carries it (an ELF PT_NOTE, a kdump sub-header). */
+struct vmc_note {
+	char *name;		/* NUL-terminated copy (namesz bytes at most) */
+	uint32_t namesz, descsz, type;
+	uint64_t offset;	/* where its header is in the input file */
+	const uint8_t *desc;	/* descsz bytes, owned by the reader */
+};
+
+VMC_VEC(vmc_note_vec, struct vmc_note)
+VMC_VEC(vmc_cpu_vec, struct vmc_cpu_state)
+
+/* What the notes say: every note, the CPUs and VMCOREINFO. */
+struct vmc_note_set {
+	struct vmc_note_vec notes;
+	struct vmc_cpu_vec cpus;
+	bool have_vmcoreinfo;
+	struct vmc_vmcoreinfo vmcoreinfo;
+	size_t nprstatus, nqemu;	/* notes of each kind seen so far */
+};
+
+/*
+ * Decode the notes in buf[0, len) (one PT_NOTE's bytes) into set, appending:
+ * NT_PRSTATUS (x86_64, i386, aarch64 layouts), the "QEMU" CPU-state note and
+ * VMCOREINFO; arch is the dump's (it picks NT_PRSTATUS layouts). align is 4 or 8; file_off is buf's offset in the input (for
+ * messages and vmc_note.offset). desc pointers point into buf, which must
+ * outlive set. A malformed note stops this buffer with a warning; only
+ * out-of-memory is an error.
+ */
+struct vmc_error *vmc_notes_parse(struct vmc_note_set *set, enum vmc_arch arch,
+				  const uint8_t *buf, uint64_t len,
+				  unsigned align, bool big_endian,
+				  uint64_t file_off, const char *where,
+				  struct vmc_warnings *ws);
+/* Warnings that need all notes (PRSTATUS and QEMU counts that differ). */
+void vmc_notes_finish(struct vmc_note_set *set, struct vmc_warnings *ws);
+void vmc_notes_fini(struct vmc_note_set *set);
+
+/* ---- the RAM map ------------------------------------------------------------ */
+
+enum vmc_ram_flags {
+	/* Described by no PT_LOAD; placed because its file data lies between
+	 * two ranges of one RAM block (QEMU paging=true dumps, §1.5). */
+	VMC_RAM_INFERRED = 1u << 0,
+};
+
+#define VMC_NO_FOFF UINT64_MAX
+
+/* A guest-physical range of RAM the dump holds. */
+struct vmc_ram_range {
+	uint64_t paddr, size;	/* guest-physical range */
+	uint64_t avail;		/* bytes of size, from paddr on, with data */
+	uint32_t flags;		/* enum vmc_ram_flags */
+	/* Where the bytes lie in the input when it stores them flat
+	 * (uncompressed ELF), else VMC_NO_FOFF. For people, for --in-place,
+	 * and as an alignment hint for block sharing; never for reading. */
+	uint64_t foff;
+};
+
+VMC_VEC(vmc_ram_vec, struct vmc_ram_range)
+
+/* The range of ram[0, n) (sorted by paddr, disjoint) holding paddr, or NULL.
+ * *hint (may be NULL) is tried first and updated: walks hit one range often. */
+const struct vmc_ram_range *vmc_ram_find(const struct vmc_ram_range *ram,
+					 size_t n, uint64_t paddr, size_t *hint);
+/* The index of the first range of ram[0, n) that starts above paddr (n if
+ * none). O(log n). */
+size_t vmc_ram_next(const struct vmc_ram_range *ram, size_t n, uint64_t paddr);
+
+/* ---- program headers (of an input, or of a planned output) ------------------ */
+
+/* What a PT_LOAD's p_vaddr tells (FORMATS.md §1.5). */
+enum vmc_seg_kind {
+	VMC_SEG_VIRTUAL,	/* a page-table address */
+	VMC_SEG_IDENTITY,	/* p_vaddr == p_paddr: no virtual information */
+	VMC_SEG_FILLER,		/* p_vaddr == 0: RAM no page table maps */
+	VMC_SEG_ABSENT,		/* no data in the file (p_filesz 0 or p_offset -1) */
+};
+
+struct vmc_segment {
+	uint32_t index;		/* program header index */
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+	uint64_t avail;		/* bytes of p_filesz really in the file */
+	enum vmc_seg_kind kind;
+};
+
+VMC_VEC(vmc_segment_vec, struct vmc_segment)
+
+const char *vmc_seg_kind_name(enum vmc_seg_kind kind);
+
+/* ---- the dump model -------------------------------------------------------- */
+
+/* A byte range of the input that outputs copy verbatim (the notes). */
+struct vmc_bytes {
+	const uint8_t *p;
+	uint64_t n;
+};
+
+VMC_VEC(vmc_bytes_vec, struct vmc_bytes)
+
+/*
+ * One dump, whatever its file format: what every command consumes. A reader
+ * (elfcore, later kdump) fills it in and owns everything it points to; it
+ * stays valid until the reader is closed. Nothing outside the reader sees
+ * the file's descriptor, mapping or headers.
+ */
+struct vmc_dump {
+	const char *path;
+	const char *format;		/* "elf", ... for people and JSON */
+	enum vmc_arch arch;
+	uint16_t e_machine;		/* the guest's ELF machine: what outputs carry */
+	bool big_endian;
+	/* x86: QEMU wrote EM_X86_64, which it does when the first CPU had
+	 * EFER.LMA set; the only trace of LMA in a dump (FORMATS.md §7.1). */
+	bool long_mode;
+
+	const struct vmc_cpu_state *cpus;
+	size_t ncpus;
+	const struct vmc_note *notes;	/* every note, in order */
+	size_t nnotes;
+	/* The notes' bytes, byte-exact and in order, for outputs to copy. */
+	const struct vmc_bytes *note_data;
+	size_t nnote_data;
+	const struct vmc_vmcoreinfo *vmcoreinfo;	/* NULL when absent */
+
+	const struct vmc_ram_range *ram;	/* sorted by paddr, disjoint */
+	size_t nram;
+	uint64_t ram_bytes;		/* sum of sizes */
+	uint64_t data_bytes;		/* sum of avail: what the file holds */
+
+	struct vmc_physmem pm;
+
+	/* Write RAM [paddr, paddr+len), which must have data, into out_fd at
+	 * out_off. The output is pre-sized: blocks of zeros may stay holes. */
+	struct vmc_error *(*write_ram)(void *ctx, uint64_t paddr, uint64_t len,
+				       int out_fd, uint64_t out_off);
+	void *ctx;
+
+	/* The input file's identity (st_dev, st_ino): outputs must differ. */
+	uint64_t file_dev, file_ino;
+
+	/* Set by readers of files that hold RAM flat, as an ELF core does: a
+	 * rewrite of the headers in place (remap --in-place) is possible. */
+	struct {
+		bool ok;
+		uint8_t elf_class;
+		uint64_t file_size;
+		unsigned note_segments;	/* PT_NOTEs with data */
+		uint64_t notes_foff;	/* the first one's offset */
+	} flat;
+};
+
+/* The RAM range holding paddr, or NULL. O(log n). */
+const struct vmc_ram_range *vmc_dump_ram_find(const struct vmc_dump *d,
+					      uint64_t paddr);
+
+/* ---- files ------------------------------------------------------------------ */
+
+/* pwrite all of buf at off, retrying short writes and EINTR; errors say
+ * "writing <what>: <strerror>". */
+struct vmc_error *vmc_pwrite_all(int fd, const void *buf, size_t len,
+				 uint64_t off, const char *what);
+
 /* ---- formatting ------------------------------------------------------------ */
 
 /* "4K", "2M", "1G", "1.5G", "123456" — a size for people, into buf. */

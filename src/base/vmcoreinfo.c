@@ -90,6 +90,11 @@ static bool parse_full(const char *s, int base, bool allow_neg, uint64_t *out)
 {
 	if (!s || !*s)
 		return false;
+	/* strtoull skips white space and takes a sign: " -1" would be 2^64-1. */
+	const char *digits = allow_neg && *s == '-' ? s + 1 : s;
+	if (!((*digits >= '0' && *digits <= '9') ||
+	      (base == 16 && ((*digits | 0x20) >= 'a' && (*digits | 0x20) <= 'f'))))
+		return false;
 	char *end;
 	errno = 0;
 	uint64_t v;

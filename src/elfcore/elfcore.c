@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -39,16 +40,6 @@ static const struct elf_layout elf64_layout = {
 	.e_shstrndx = 62,
 	.sh_offset = 24, .sh_link = 40, .sh_info = 44,
 };
-
-const char *vmc_seg_kind_name(enum vmc_seg_kind kind)
-{
-	switch (kind) {
-	case VMC_SEG_VIRTUAL: return "virtual";
-	case VMC_SEG_IDENTITY: return "identity";
-	case VMC_SEG_FILLER: return "filler";
-	default: return "absent";
-	}
-}
 
 const char *vmc_machine_name(uint16_t e_machine)
 {
@@ -339,6 +330,76 @@ static struct vmc_error *map_file(struct vmc_core *core)
 	return NULL;
 }
 
+/* Every PT_NOTE's notes, decoded; their bytes kept for outputs to copy. */
+static struct vmc_error *parse_notes(struct vmc_core *core,
+				     struct vmc_warnings *ws)
+{
+	for (size_t i = 0; i < core->segs.n; i++) {
+		const struct vmc_segment *s = &core->segs.v[i];
+		if (s->type != PT_NOTE || s->kind == VMC_SEG_ABSENT || !s->avail)
+			continue;
+		struct vmc_bytes *b = vmc_bytes_vec_push(&core->note_data);
+		if (!b)
+			return vmc_error_nomem();
+		*b = (struct vmc_bytes){ core->map + s->offset, s->avail };
+		char where[32];
+		snprintf(where, sizeof(where), "PT_NOTE[%" PRIu32 "]", s->index);
+		/* drgn reads 8-byte aligned notes when p_align is 8; so do we. */
+		struct vmc_error *err = vmc_notes_parse(
+			&core->notes, core->arch, b->p, b->n, s->align == 8 ? 8 : 4,
+			core->big_endian, s->offset, where, ws);
+		if (err)
+			return err;
+	}
+	vmc_notes_finish(&core->notes, ws);
+	return NULL;
+}
+
+static void fill_dump(struct vmc_core *core)
+{
+	struct vmc_dump *d = &core->dump;
+	struct stat st;
+	*d = (struct vmc_dump){
+		.path = core->path,
+		.format = "elf",
+		.arch = core->arch,
+		.e_machine = core->e_machine,
+		.big_endian = core->big_endian,
+		.long_mode = core->e_machine == EM_X86_64,
+		.cpus = core->notes.cpus.v,
+		.ncpus = core->notes.cpus.n,
+		.notes = core->notes.notes.v,
+		.nnotes = core->notes.notes.n,
+		.note_data = core->note_data.v,
+		.nnote_data = core->note_data.n,
+		.vmcoreinfo = core->notes.have_vmcoreinfo ?
+			      &core->notes.vmcoreinfo : NULL,
+		.ram = core->ram.v,
+		.nram = core->ram.n,
+		.pm = vmc_core_physmem(core),
+		.write_ram = vmc_core_write_ram,
+		.ctx = core,
+	};
+	for (size_t i = 0; i < core->ram.n; i++) {
+		d->ram_bytes += core->ram.v[i].size;
+		d->data_bytes += core->ram.v[i].avail;
+	}
+	if (fstat(core->fd, &st) == 0) {
+		d->file_dev = (uint64_t)st.st_dev;
+		d->file_ino = (uint64_t)st.st_ino;
+	}
+	d->flat.ok = true;
+	d->flat.elf_class = core->elf_class;
+	d->flat.file_size = core->file_size;
+	for (size_t i = 0; i < core->segs.n; i++) {
+		const struct vmc_segment *s = &core->segs.v[i];
+		if (s->type != PT_NOTE || s->kind == VMC_SEG_ABSENT)
+			continue;
+		if (d->flat.note_segments++ == 0)
+			d->flat.notes_foff = s->offset;
+	}
+}
+
 struct vmc_error *vmc_core_open(const char *path, struct vmc_warnings *ws,
 				struct vmc_core **out)
 {
@@ -359,10 +420,10 @@ struct vmc_error *vmc_core_open(const char *path, struct vmc_warnings *ws,
 	if ((err = read_ehdr(core, L)) || (err = read_phnum(core, L)))
 		goto fail;
 	find_ram_data_end(core, L);
-	if ((err = read_phdrs(core, L, ws)) ||
-	    (err = vmc_core_parse_notes(core, ws)) ||
+	if ((err = read_phdrs(core, L, ws)) || (err = parse_notes(core, ws)) ||
 	    (err = vmc_core_build_ram(core, ws)))
 		goto fail;
+	fill_dump(core);
 	*out = core;
 	return NULL;
 fail:
@@ -374,18 +435,50 @@ void vmc_core_close(struct vmc_core *core)
 {
 	if (!core)
 		return;
-	for (size_t i = 0; i < core->notes.n; i++)
-		free(core->notes.v[i].name);
-	vmc_note_vec_free(&core->notes);
+	vmc_notes_fini(&core->notes);
+	vmc_bytes_vec_free(&core->note_data);
 	vmc_segment_vec_free(&core->segs);
-	vmc_cpu_vec_free(&core->cpus);
 	vmc_ram_vec_free(&core->ram);
 	vmc_unplaced_vec_free(&core->unplaced);
-	vmc_vmcoreinfo_fini(&core->vmcoreinfo);
+	free(core->copy_buf);
 	if (core->map)
 		munmap((void *)core->map, core->file_size);
 	if (core->fd >= 0)
 		close(core->fd);
 	free(core->path);
 	free(core);
+}
+
+struct vmc_dump *vmc_core_dump(struct vmc_core *core)
+{
+	return &core->dump;
+}
+
+void vmc_core_elf_info(const struct vmc_core *core, struct vmc_elf_info *out)
+{
+	const char *layout;
+	if (core->e_phoff == (core->elf_class == ELFCLASS64 ? 64 : 52))
+		layout = "program headers right after the ELF header";
+	else if (core->e_shoff && core->e_shoff < core->e_phoff)
+		layout = "section headers before program headers (QEMU >= 7.2)";
+	else
+		layout = "program headers at a custom offset";
+	*out = (struct vmc_elf_info){
+		.elf_class = core->elf_class, .e_phoff = core->e_phoff,
+		.phnum = core->phnum, .pn_xnum = core->pn_xnum, .layout = layout,
+	};
+}
+
+const struct vmc_segment *vmc_core_segments(const struct vmc_core *core,
+					    size_t *n)
+{
+	*n = core->segs.n;
+	return core->segs.v;
+}
+
+const struct vmc_unplaced *vmc_core_unplaced(const struct vmc_core *core,
+					     size_t *n)
+{
+	*n = core->unplaced.n;
+	return core->unplaced.v;
 }

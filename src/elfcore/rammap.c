@@ -229,49 +229,14 @@ struct vmc_error *vmc_core_build_ram(struct vmc_core *core,
 	return err;
 }
 
-uint64_t vmc_core_ram_bytes(const struct vmc_core *core)
-{
-	uint64_t total = 0;
-	for (size_t i = 0; i < core->ram.n; i++)
-		total += core->ram.v[i].size;
-	return total;
-}
-
-const struct vmc_ram_range *vmc_core_ram_find(struct vmc_core *core,
-					      uint64_t paddr)
-{
-	const struct vmc_ram_range *r = core->ram.v;
-	size_t n = core->ram.n;
-	if (!n)
-		return NULL;
-	/* Page walks hit the same range again and again: try the last hit. */
-	if (core->ram_hint < n) {
-		const struct vmc_ram_range *h = &r[core->ram_hint];
-		if (paddr >= h->paddr && paddr - h->paddr < h->size)
-			return h;
-	}
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (paddr < r[mid].paddr)
-			hi = mid;
-		else if (paddr - r[mid].paddr >= r[mid].size)
-			lo = mid + 1;
-		else {
-			core->ram_hint = mid;
-			return &r[mid];
-		}
-	}
-	return NULL;
-}
-
 static struct vmc_error *core_read(void *ctx, uint64_t paddr, void *buf,
 				   size_t len)
 {
 	struct vmc_core *core = ctx;
 	uint8_t *out = buf;
 	while (len) {
-		const struct vmc_ram_range *r = vmc_core_ram_find(core, paddr);
+		const struct vmc_ram_range *r = vmc_ram_find(core->ram.v, core->ram.n,
+							 paddr, &core->ram_hint);
 		if (!r)
 			return vmc_error_fault(paddr, "physical address 0x%" PRIx64
 					       " is not in the RAM map", paddr);
@@ -298,7 +263,8 @@ static struct vmc_error *core_read(void *ctx, uint64_t paddr, void *buf,
 static const void *core_map(void *ctx, uint64_t paddr, size_t len)
 {
 	struct vmc_core *core = ctx;
-	const struct vmc_ram_range *r = vmc_core_ram_find(core, paddr);
+	const struct vmc_ram_range *r = vmc_ram_find(core->ram.v, core->ram.n,
+							 paddr, &core->ram_hint);
 	if (!r)
 		return NULL;
 	uint64_t in = paddr - r->paddr;

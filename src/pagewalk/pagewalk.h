@@ -177,11 +177,11 @@ struct vmc_walk_limits {
 	uint64_t va_lo, va_hi;		/* only leaves intersecting [lo, hi] */
 };
 
-/* A leaf budget for a dump with ram_bytes of RAM: 2^20, or two mappings
- * per RAM page when that is more. Real guests map each page of RAM a few
+/* A leaf budget for a dump whose file holds data_bytes of RAM: 2^20, or two
+ * mappings per RAM page when that is more (never what a header claims). Real guests map each page of RAM a few
  * times at most (a 512 MB Debian guest: 75,000 mappings for 131,072 pages);
  * hostile shared tables multiply without bound and are cut here. */
-uint64_t vmc_walk_budget(uint64_t ram_bytes);
+uint64_t vmc_walk_budget(uint64_t data_bytes);
 
 struct vmc_walk_stats {
 	uint64_t tables;		/* distinct (table, level) pairs read */
@@ -274,26 +274,103 @@ struct vmc_root_choice {
 const struct vmc_paging *vmc_form_for(const struct vmc_root_choice *rc,
 				      uint64_t vaddr);
 
-struct vmc_machine {			/* what pagewalk needs of a dump */
-	enum vmc_arch arch;
-	bool elf_long_mode;		/* e_machine EM_X86_64 */
-	const struct vmc_cpu_state *cpus;
-	size_t ncpus;
-	const struct vmc_vmcoreinfo *vmcoreinfo;	/* NULL when absent */
-};
-
 /*
  * The paging form to walk for req: --cr3, --cpu, VMCOREINFO swapper_pg_dir,
  * or by default CPU 0's root (falling back to the first CPU with paging on,
- * then swapper_pg_dir). Errors say what is missing and what to pass.
+ * then swapper_pg_dir); on AArch64 the TTBR1/TTBR0 forms. Errors say what is
+ * missing and what to pass; none is VMC_ERR_NOT_FOUND (a root we cannot
+ * find is "cannot tell", not a negative answer).
  */
-struct vmc_error *vmc_choose_root(const struct vmc_machine *m,
+struct vmc_error *vmc_choose_root(const struct vmc_dump *d,
 				  const struct vmc_root_request *req,
 				  struct vmc_root_choice *out);
 
-/* Every distinct root of the dump's CPUs (deduplicated), for walks that
- * merge the kernel halves of all CPUs. */
-struct vmc_error *vmc_cpu_roots(const struct vmc_machine *m,
-				struct vmc_paging **out, size_t *n);
+/* ---- per-architecture operations ------------------------------------------------- */
+
+VMC_VEC(vmc_paging_vec, struct vmc_paging)
+
+/*
+ * What differs between architectures, in one table each (x86-arch.c,
+ * arm64-arch.c); nothing outside pagewalk tests the architecture. A new
+ * architecture is one file filling this in plus its entry in arch.c's
+ * table (DESIGN-NOTES.md lists the rest).
+ */
+struct vmc_arch_ops {
+	const char *name;
+	/* The paging form one CPU is in, and the evidence (for `info`). */
+	void (*cpu_paging)(const struct vmc_dump *d,
+			   const struct vmc_cpu_state *cpu,
+			   struct vmc_paging_choice *out);
+	/* The forms to walk for req, and why (vmc_choose_root). */
+	struct vmc_error *(*choose_root)(const struct vmc_dump *d,
+					 const struct vmc_root_request *req,
+					 struct vmc_root_choice *out);
+	/* Append the forms whose kernel halves make up a view of the whole
+	 * kernel (remap): the chosen one's, each CPU's, the kernel's own.
+	 * Deduplicated; the walk skips root entries already walked. */
+	struct vmc_error *(*kernel_forms)(const struct vmc_dump *d,
+					  const struct vmc_root_choice *rc,
+					  struct vmc_paging_vec *out);
+	/* The form of rc that maps user space, or NULL when unknown. */
+	const struct vmc_paging *(*user_form)(const struct vmc_root_choice *rc);
+	/* The first virtual address of the kernel half of pg. */
+	uint64_t (*kernel_start)(const struct vmc_paging *pg);
+	/* The lowest address of the kernel image mapping when the
+	 * architecture fixes it (x86_64 __START_KERNEL_map), else 0. Callers
+	 * prefer VMCOREINFO's SYMBOL(_stext) where it exists. */
+	uint64_t image_base;
+	/* The ELF class outputs get (gdb has no ELF64 i386 target). */
+	uint8_t out_class;
+	/* `info` also shows the --swapper root (x86_64). */
+	bool show_swapper;
+};
+
+/* The operations for arch, or NULL when we have no walker for it. */
+const struct vmc_arch_ops *vmc_arch_ops(enum vmc_arch arch);
+
+/* ---- a view: the one walk set-up of maps, vtop, read and remap ---------------------- */
+
+enum vmc_half { VMC_HALF_ALL, VMC_HALF_KERNEL, VMC_HALF_USER };
+
+struct vmc_view {
+	const struct vmc_dump *dump;
+	const struct vmc_arch_ops *arch;
+	struct vmc_root_choice rc;
+	uint64_t kernel_start;		/* of rc.pg[0] */
+	uint64_t budget;		/* leaves per walk (vmc_walk_budget) */
+};
+
+/* Choose the root for req and prepare to translate or walk through it. */
+struct vmc_error *vmc_view_open(const struct vmc_dump *d,
+				const struct vmc_root_request *req,
+				struct vmc_view *v);
+
+/* Translate / read through the view's form for vaddr; an address no form
+ * covers (AArch64 lower half without --ttbr0) is "not mapped", saying so. */
+void vmc_view_translate(const struct vmc_view *v, uint64_t vaddr,
+			struct vmc_translation *out,
+			const struct vmc_paging **form);
+struct vmc_error *vmc_view_read(const struct vmc_view *v, uint64_t vaddr,
+				void *buf, size_t len);
+
+struct vmc_view_stats {
+	struct vmc_walk_stats walk;	/* summed over the walks */
+	uint64_t roots;			/* distinct roots walked */
+};
+
+/*
+ * Append the view's mappings to runs, unmerged, within half. With
+ * every_root (remap), the kernel half comes from every root kernel_forms
+ * names and the user half from the chosen root; without (maps), everything
+ * comes from the chosen forms. Each walk is bounded by the view's budget.
+ */
+struct vmc_error *vmc_view_walk(const struct vmc_view *v, bool every_root,
+				enum vmc_half half, struct vmc_run_vec *runs,
+				struct vmc_view_stats *st,
+				struct vmc_warnings *ws);
+
+/* The paging form of cpu and the evidence (for `info`). */
+void vmc_cpu_paging(const struct vmc_dump *d, const struct vmc_cpu_state *cpu,
+		    struct vmc_paging_choice *out);
 
 #endif

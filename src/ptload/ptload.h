@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ptload: runs from the walk → merged runs → (later) a layout plan and the
- * written core.
+ * ptload: the walk's runs → an output core, as a value, then on disk.
+ *   runs.c    clean runs: merge, resolve overlaps, cut --exclude ranges
+ *   layout.c  runs + RAM map → program headers (gdb or crash layout)
+ *   place.c   program headers → file offsets and the copies that fill them
+ *   plan.c    the pipeline: view walk → clean → lay out → place
+ *   write.c   put a plan on disk (temporary file, fsync, rename; in place)
+ * It consumes only the dump model (base.h) and pagewalk's view: no reader's
+ * file, mapping or headers.
  */
 #ifndef VMC_PTLOAD_H
 #define VMC_PTLOAD_H
 
-#include "../elfcore/elfcore.h"
+#include "../base/base.h"
 #include "../pagewalk/pagewalk.h"
 
-/* What pagewalk needs to know of core. */
-void vmc_machine_of(struct vmc_core *core, struct vmc_machine *m);
-
-/* The first kernel-half virtual address of pg: the sign-extended upper
- * half of 4- and 5-level paging; Linux's default 3G/1G split (0xc0000000)
- * for 32-bit and PAE. */
-uint64_t vmc_kernel_start(const struct vmc_paging *pg);
+/* ---- cleaning runs ------------------------------------------------------------ */
 
 /*
  * Sort runs by vaddr (then paddr) and coalesce neighbours that are
@@ -25,18 +25,31 @@ uint64_t vmc_kernel_start(const struct vmc_paging *pg);
  */
 void vmc_runs_merge(struct vmc_run_vec *runs, bool same_leaf);
 
-/* ---- the output as a value ---------------------------------------------------- */
-
-enum vmc_layout {
-	VMC_LAYOUT_GDB,		/* PT_LOADs by virtual address, filler last */
-	VMC_LAYOUT_CRASH,	/* kexec /proc/vmcore style: one per RAM range */
-};
+/* Make merged, sorted runs disjoint in VA: the first mapping of an address
+ * wins, the bytes of the others are added to *conflict_bytes (one warning).
+ * Correct up to the last byte of the address space. O(n). */
+void vmc_runs_resolve_overlaps(struct vmc_run_vec *runs,
+			       uint64_t *conflict_bytes,
+			       struct vmc_warnings *ws);
 
 struct vmc_vrange {
 	uint64_t lo, hi;	/* inclusive */
 };
 
 VMC_VEC(vmc_vrange_vec, struct vmc_vrange)
+
+/* Cut the ranges ex out of disjoint sorted runs; bytes removed are added to
+ * *excluded_bytes. O((n + e) log e). */
+struct vmc_error *vmc_runs_exclude(struct vmc_run_vec *runs,
+				   const struct vmc_vrange_vec *ex,
+				   uint64_t *excluded_bytes);
+
+/* ---- the output as a value ---------------------------------------------------- */
+
+enum vmc_layout {
+	VMC_LAYOUT_GDB,		/* PT_LOADs by virtual address, filler last */
+	VMC_LAYOUT_CRASH,	/* kexec /proc/vmcore style: one per RAM range */
+};
 
 struct vmc_plan_opts {
 	enum vmc_layout layout;
@@ -45,11 +58,14 @@ struct vmc_plan_opts {
 	bool no_filler;
 	struct vmc_vrange_vec exclude;	/* virtual ranges to leave out */
 	bool in_place;			/* data stays where it is in the input */
+	/* Lay out even when the walk maps (almost) none of RAM: by default
+	 * that is an error, since gdb could read nothing by virtual address. */
+	bool allow_empty;
 };
 
-/* One RAM range's bytes: copied from the input once, shared by aliases. */
+/* One piece of the output's data: RAM [paddr, paddr+size) at offset dst. */
 struct vmc_plan_copy {
-	uint64_t src, dst, size;
+	uint64_t paddr, dst, size;
 };
 
 VMC_VEC(vmc_plan_copy_vec, struct vmc_plan_copy)
@@ -58,10 +74,13 @@ struct vmc_plan_stats {
 	uint64_t leaves;		/* mappings the walk found */
 	uint64_t roots;			/* distinct roots walked */
 	uint64_t virtual_segs, filler_segs;
+	uint64_t mapped_ram_bytes;	/* RAM bytes some virtual mapping reaches */
+	uint64_t virtual_bytes;		/* RAM bytes the layout's virtual PT_LOADs cover */
 	uint64_t filler_bytes;
 	uint64_t not_ram_bytes;		/* mapped, but not RAM in the dump: left out */
 	uint64_t conflict_bytes;	/* VA mapped twice differently: first kept */
 	uint64_t excluded_bytes;
+	struct vmc_walk_stats walk;	/* what the walk saw and skipped */
 };
 
 struct vmc_plan {
@@ -72,15 +91,50 @@ struct vmc_plan {
 	struct vmc_segment_vec segs;	/* phdr 0 is the PT_NOTE */
 	struct vmc_plan_copy_vec copies;	/* empty with in_place */
 	uint64_t phoff, shoff;		/* shoff 0 unless PN_XNUM */
-	uint64_t notes_src, notes_off, notes_size;
+	uint64_t notes_off, notes_size;
 	uint64_t file_size;
 	struct vmc_plan_stats stats;
 	char root_why[300];		/* which root gave the user half */
 };
 
-/* Walk core's page tables and lay out the output. Warnings (conflicts,
- * skipped tables) go to ws. */
-struct vmc_error *vmc_plan_build(struct vmc_core *core,
+/* ---- layout and placement (the steps of vmc_plan_build) ------------------------ */
+
+/* What the layouts need to know of the kernel, from pagewalk's view. */
+struct vmc_kernel_hints {
+	uint64_t kernel_start;		/* first VA of the kernel half */
+	bool have_stext;		/* VMCOREINFO SYMBOL(_stext) */
+	uint64_t stext;
+	uint64_t image_base;		/* architecture's fixed image base, or 0 */
+};
+
+/* Append a PT_NOTE (phdr 0) and the virtual segments for disjoint sorted
+ * runs, split where RAM ranges end; mapped bytes that are not RAM with data
+ * in the dump (device memory) are left out and counted, and the RAM they
+ * reach is counted in stats.mapped_ram_bytes. O(n log n). */
+struct vmc_error *vmc_layout_virtual(const struct vmc_dump *d,
+				     const struct vmc_run_vec *runs,
+				     struct vmc_plan *plan);
+/* gdb: after the virtual segments, the RAM none of them covers (filler). */
+struct vmc_error *vmc_layout_gdb(const struct vmc_dump *d, bool no_filler,
+				 struct vmc_plan *plan);
+/* crash: replace the virtual segments by the kernel image segment, then one
+ * segment per RAM piece at its linear-map address, or 0 where unmapped. */
+struct vmc_error *vmc_layout_crash(const struct vmc_dump *d,
+				   const struct vmc_kernel_hints *kh,
+				   struct vmc_plan *plan);
+
+/* File offsets for every segment and the copies that fill them; each RAM
+ * range once, at an offset congruent to the input's modulo 4K when the input
+ * stores it flat, so that file systems can share blocks. O(n log r). */
+struct vmc_error *vmc_place(const struct vmc_dump *d, struct vmc_plan *plan);
+
+/* ---- the pipeline --------------------------------------------------------------- */
+
+/* Walk the dump's page tables and lay out the output. Warnings (conflicts,
+ * skipped tables) go to ws. A walk that reaches under 1% of the RAM with data
+ * is an error (VMC_ERR_UNSUPPORTED) naming the root and what the walk saw,
+ * unless opts->allow_empty. */
+struct vmc_error *vmc_plan_build(const struct vmc_dump *d,
 				 const struct vmc_plan_opts *opts,
 				 struct vmc_warnings *ws, struct vmc_plan *plan);
 void vmc_plan_fini(struct vmc_plan *plan);
@@ -96,19 +150,23 @@ struct vmc_write_opts {
 
 /*
  * Write plan to out_path: into a temporary file in the same directory,
- * fsynced, then renamed over out_path. On any error the temporary file is
- * removed and out_path is untouched. The input is never modified.
+ * fsynced, then renamed over out_path. On any error, and on SIGINT, SIGTERM,
+ * SIGHUP or SIGPIPE (blocked while writing, acted on between pieces and
+ * then re-raised with the caller's disposition), the temporary file is
+ * removed and out_path is untouched. The input is never modified. Errors
+ * name out_path.
  */
-struct vmc_error *vmc_plan_write(struct vmc_core *core,
+struct vmc_error *vmc_plan_write(const struct vmc_dump *d,
 				 const struct vmc_plan *plan,
 				 const char *out_path,
 				 const struct vmc_write_opts *wopts);
 
 /*
- * Rewrite core's headers in place (plan built with in_place): append the
- * new program header table and a section header for PN_XNUM at the end of
- * the file, fsync, then replace the ELF header in one write, fsync. A kill
- * at any moment leaves a valid core: the old view or the new one.
+ * Rewrite the dump's file's headers in place (plan built with in_place):
+ * append the new program header table and a section header for PN_XNUM at
+ * the end of the file, fsync, then replace the ELF header in one write,
+ * fsync. A kill at any moment leaves a valid core: the old view or the new
+ * one. Errors do not name the file (the caller does).
  */
 struct vmc_error *vmc_plan_write_in_place(const char *path,
 					  const struct vmc_plan *plan);

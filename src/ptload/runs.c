@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* ptload: merging the walk's runs (QEMU merges in O(n²); we sort once). */
+/* ptload runs: merge the walk's runs (QEMU merges in O(n²); we sort once),
+ * make them disjoint, cut out what the user excludes. */
 #include "ptload.h"
+
+#include <inttypes.h>
+#include <string.h>
 
 static int cmp_run(const void *a, const void *b)
 {
@@ -35,4 +39,107 @@ void vmc_runs_merge(struct vmc_run_vec *runs, bool same_leaf)
 		runs->v[++out] = *r;
 	}
 	runs->n = out + 1;
+}
+
+void vmc_runs_resolve_overlaps(struct vmc_run_vec *runs,
+			       uint64_t *conflict_bytes,
+			       struct vmc_warnings *ws)
+{
+	size_t out = 0;
+	uint64_t last = 0;	/* last byte kept (inclusive): no wrap at 2^64 */
+	bool warned = false;
+	for (size_t i = 0; i < runs->n; i++) {
+		struct vmc_run r = runs->v[i];
+		if (!r.size)
+			continue;
+		if (out && r.vaddr <= last) {
+			uint64_t r_last = r.vaddr + (r.size - 1);
+			if (r_last <= last) {
+				*conflict_bytes += r.size;
+				continue;
+			}
+			uint64_t cut = last - r.vaddr + 1;
+			if (!warned)
+				vmc_warn(ws, "virtual 0x%016" PRIx64 " is mapped twice "
+					 "to different physical pages (different "
+					 "roots?); keeping the first mapping", r.vaddr);
+			warned = true;
+			*conflict_bytes += cut;
+			r.vaddr += cut;
+			r.paddr += cut;
+			r.size -= cut;
+		}
+		runs->v[out++] = r;
+		last = r.vaddr + (r.size - 1);
+	}
+	runs->n = out;
+}
+
+static int cmp_vrange(const void *a, const void *b)
+{
+	const struct vmc_vrange *x = a, *y = b;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+struct vmc_error *vmc_runs_exclude(struct vmc_run_vec *runs,
+				   const struct vmc_vrange_vec *ex,
+				   uint64_t *excluded_bytes)
+{
+	if (!ex->n || !runs->n)
+		return NULL;
+	/* Sorted and merged, the ranges are one pass over the runs. */
+	struct vmc_vrange *xs = malloc(ex->n * sizeof(*xs));
+	if (!xs)
+		return vmc_error_nomem();
+	memcpy(xs, ex->v, ex->n * sizeof(*xs));
+	qsort(xs, ex->n, sizeof(*xs), cmp_vrange);
+	size_t nx = 0;
+	for (size_t i = 0; i < ex->n; i++) {
+		if (nx && xs[i].lo <= xs[nx - 1].hi + (xs[nx - 1].hi != UINT64_MAX)) {
+			if (xs[i].hi > xs[nx - 1].hi)
+				xs[nx - 1].hi = xs[i].hi;
+		} else {
+			xs[nx++] = xs[i];
+		}
+	}
+	struct vmc_run_vec out = {0};
+	size_t x = 0;
+	for (size_t i = 0; i < runs->n; i++) {
+		struct vmc_run r = runs->v[i];
+		uint64_t r_last = r.vaddr + (r.size - 1);
+		while (r.size) {
+			while (x < nx && xs[x].hi < r.vaddr)
+				x++;
+			uint64_t keep;	/* bytes from r.vaddr to keep */
+			if (x == nx || xs[x].lo > r_last) {
+				keep = r.size;
+			} else if (xs[x].lo > r.vaddr) {
+				keep = xs[x].lo - r.vaddr;
+			} else {
+				/* r.vaddr is excluded: skip to past the range. */
+				uint64_t skip = xs[x].hi >= r_last ? r.size
+					      : xs[x].hi - r.vaddr + 1;
+				*excluded_bytes += skip;
+				r.vaddr += skip;
+				r.paddr += skip;
+				r.size -= skip;
+				continue;
+			}
+			struct vmc_run *slot = vmc_run_vec_push(&out);
+			if (!slot) {
+				vmc_run_vec_free(&out);
+				free(xs);
+				return vmc_error_nomem();
+			}
+			*slot = r;
+			slot->size = keep;
+			r.vaddr += keep;
+			r.paddr += keep;
+			r.size -= keep;
+		}
+	}
+	free(xs);
+	vmc_run_vec_free(runs);
+	*runs = out;
+	return NULL;
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ptload write: put a plan on disk. Headers are built here; RAM data moves
- * with copy_file_range (reflinks where the filesystem can), falling back to
- * read/write, skipping holes of a sparse input. Output goes to a temporary
- * file beside OUT, is fsynced and renamed; a failure removes it.
+ * ptload write: put a plan on disk. Headers are built here; RAM data comes
+ * from the dump model's write_ram (the reader copies, shares blocks or
+ * decompresses). Output goes to a temporary file beside OUT, is fsynced and
+ * renamed; a failure or a stop signal removes it.
  */
 #include "ptload.h"
 
@@ -18,8 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define COPY_CHUNK	(64u << 20)	/* bytes per copy_file_range call */
-#define BUF_SIZE	(1u << 20)
 
 /* ---- headers ------------------------------------------------------------------ */
 
@@ -99,162 +97,69 @@ static uint8_t *build_tables(const struct vmc_plan *plan, size_t *len)
 	return t;
 }
 
-static struct vmc_error *pwrite_all(int fd, const void *buf, size_t len,
-				    uint64_t off, const char *what)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return vmc_error_errno(errno, "writing %s", what);
-		}
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return NULL;
-}
-
 /* ---- data -------------------------------------------------------------------------- */
 
-struct copier {
-	int in, out;
-	uint8_t *buf;
-	bool no_cfr;			/* copy_file_range refused: use pread/pwrite */
-	uint64_t done, total;
-	const struct vmc_write_opts *wopts;
-};
+#define CHUNK	(64u << 20)	/* bytes per write_ram call: progress, signals */
 
-static bool all_zero(const uint8_t *p, size_t n)
+/* The signals that end a write early; blocked while it runs. */
+static void stop_signals(sigset_t *set)
 {
-	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGPIPE);
 }
 
-static struct vmc_error *copy_fallback(struct copier *c, uint64_t src,
-				       uint64_t dst, uint64_t len)
+/* A stop signal arrived while blocked: the caller cleans up, then unblocks
+ * and the signal takes its course (the caller's disposition). */
+static struct vmc_error *interrupted(void)
 {
-	while (len) {
-		size_t n = len < BUF_SIZE ? (size_t)len : BUF_SIZE;
-		ssize_t got = pread(c->in, c->buf, n, (off_t)src);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return got < 0 ? vmc_error_errno(errno, "reading the core")
-				       : vmc_error_new(VMC_ERR_IO, "the core shrank "
-						       "while being read");
-		/* An all-zero block stays a hole (the file is pre-sized). */
-		if (!all_zero(c->buf, (size_t)got)) {
-			struct vmc_error *err = pwrite_all(c->out, c->buf,
-							   (size_t)got, dst, "RAM data");
+	sigset_t stop, pending;
+	stop_signals(&stop);
+	if (sigpending(&pending) != 0)
+		return NULL;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&stop, sig) == 1 && sigismember(&pending, sig) == 1)
+			return vmc_error_new(VMC_ERR_IO, "interrupted by %s",
+					     strsignal(sig));
+	return NULL;
+}
+
+static struct vmc_error *write_data(const struct vmc_dump *d,
+				    const struct vmc_plan *plan, int fd,
+				    const struct vmc_write_opts *wopts)
+{
+	uint64_t total = 0, done = 0;
+	for (size_t i = 0; i < plan->copies.n; i++)
+		total += plan->copies.v[i].size;
+	for (size_t i = 0; i < plan->copies.n; i++) {
+		const struct vmc_plan_copy *c = &plan->copies.v[i];
+		for (uint64_t off = 0; off < c->size; off += CHUNK) {
+			uint64_t n = c->size - off < CHUNK ? c->size - off : CHUNK;
+			struct vmc_error *err = interrupted();
+			if (!err)
+				err = d->write_ram(d->ctx, c->paddr + off, n, fd,
+						   c->dst + off);
 			if (err)
 				return err;
+			done += n;
+			if (wopts->progress)
+				wopts->progress(wopts->progress_arg, done, total);
 		}
-		src += (uint64_t)got;
-		dst += (uint64_t)got;
-		len -= (uint64_t)got;
 	}
-	return NULL;
-}
-
-static struct vmc_error *copy_range(struct copier *c, uint64_t src,
-				    uint64_t dst, uint64_t len)
-{
-	while (len) {
-		uint64_t chunk = len < COPY_CHUNK ? len : COPY_CHUNK;
-		if (!c->no_cfr) {
-			loff_t s = (loff_t)src, d = (loff_t)dst;
-			ssize_t n = copy_file_range(c->in, &s, c->out, &d,
-						    (size_t)chunk, 0);
-			if (n > 0) {
-				src += (uint64_t)n;
-				dst += (uint64_t)n;
-				len -= (uint64_t)n;
-				c->done += (uint64_t)n;
-				goto progress;
-			}
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && (errno == ENOSPC || errno == EDQUOT ||
-				      errno == EIO || errno == EFBIG))
-				return vmc_error_errno(errno, "copying RAM data");
-			/* EXDEV, EINVAL, ENOSYS, EOPNOTSUPP or a 0 return:
-			 * this pair of files cannot use it; copy by hand. */
-			c->no_cfr = true;
-		}
-		struct vmc_error *err = copy_fallback(c, src, dst, chunk);
-		if (err)
-			return err;
-		src += chunk;
-		dst += chunk;
-		len -= chunk;
-		c->done += chunk;
-progress:
-		if (c->wopts->progress)
-			c->wopts->progress(c->wopts->progress_arg, c->done, c->total);
-	}
-	return NULL;
-}
-
-/* Copy [src, src+len) skipping the input's holes (SEEK_DATA/SEEK_HOLE),
- * so a sparse core gives a sparse output. */
-static struct vmc_error *copy_sparse(struct copier *c, uint64_t src,
-				     uint64_t dst, uint64_t len)
-{
-	uint64_t end = src + len;
-	while (src < end) {
-		off_t data = lseek(c->in, (off_t)src, SEEK_DATA);
-		if (data < 0) {
-			if (errno == ENXIO)
-				break;			/* only a hole is left */
-			return copy_range(c, src, dst, end - src);	/* no support */
-		}
-		if ((uint64_t)data >= end)
-			break;
-		off_t hole = lseek(c->in, data, SEEK_HOLE);
-		uint64_t stop = hole < 0 || (uint64_t)hole > end ? end : (uint64_t)hole;
-		c->done += (uint64_t)data - src;
-		struct vmc_error *err = copy_range(c, (uint64_t)data,
-						   dst + ((uint64_t)data - src),
-						   stop - (uint64_t)data);
-		if (err)
-			return err;
-		dst += stop - src;
-		src = stop;
-	}
-	c->done += end - src;
-	return NULL;
+	return interrupted();
 }
 
 /* ---- the temporary file ------------------------------------------------------------------ */
 
-/* The one temporary file in flight, removed if we are interrupted. */
-static char tmp_path[4096];
-
-static void remove_tmp_on_signal(int sig)
-{
-	if (tmp_path[0])
-		unlink(tmp_path);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void guard_signals(bool on)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
-		signal(sigs[i], on ? remove_tmp_on_signal : SIG_DFL);
-}
-
-static struct vmc_error *check_target(struct vmc_core *core,
+static struct vmc_error *check_target(const struct vmc_dump *d,
 				      const char *out_path, bool force)
 {
-	struct stat in_st, out_st;
-	if (fstat(core->fd, &in_st) < 0)
-		return vmc_error_errno(errno, "cannot stat the core");
+	struct stat out_st;
 	if (stat(out_path, &out_st) == 0) {
-		if (out_st.st_dev == in_st.st_dev && out_st.st_ino == in_st.st_ino)
+		if ((uint64_t)out_st.st_dev == d->file_dev &&
+		    (uint64_t)out_st.st_ino == d->file_ino)
 			return vmc_error_new(VMC_ERR_USAGE, "%s is the input core: "
 					     "refusing to overwrite it (use "
 					     "--in-place to rewrite headers only)",
@@ -271,7 +176,7 @@ static struct vmc_error *check_target(struct vmc_core *core,
 	return NULL;
 }
 
-static struct vmc_error *write_all_parts(struct vmc_core *core,
+static struct vmc_error *write_all_parts(const struct vmc_dump *d,
 					 const struct vmc_plan *plan, int fd,
 					 const struct vmc_write_opts *wopts)
 {
@@ -287,84 +192,58 @@ static struct vmc_error *write_all_parts(struct vmc_core *core,
 	uint8_t *tables = build_tables(plan, &tlen);
 	if (!tables)
 		return vmc_error_nomem();
-	err = pwrite_all(fd, ehdr, plan->elf_class == ELFCLASS64 ?
-			 sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr), 0, "the ELF header");
+	err = vmc_pwrite_all(fd, ehdr, plan->elf_class == ELFCLASS64 ?
+			     sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr), 0,
+			     "the ELF header");
 	if (!err)
-		err = pwrite_all(fd, tables, tlen, plan->phoff, "program headers");
+		err = vmc_pwrite_all(fd, tables, tlen, plan->phoff,
+				     "program headers");
 	free(tables);
-	if (err)
-		return err;
-
 	/* The notes, byte-exact and in their order. */
 	uint64_t at = plan->notes_off;
-	for (size_t i = 0; i < core->segs.n; i++) {
-		const struct vmc_segment *s = &core->segs.v[i];
-		if (s->type != PT_NOTE || s->kind == VMC_SEG_ABSENT)
-			continue;
-		if ((err = pwrite_all(fd, core->map + s->offset, s->avail, at,
-				      "notes")))
-			return err;
-		at += s->avail;
+	for (size_t i = 0; !err && i < d->nnote_data; i++) {
+		err = vmc_pwrite_all(fd, d->note_data[i].p, d->note_data[i].n, at,
+				     "notes");
+		at += d->note_data[i].n;
 	}
-
-	struct copier c = { .in = core->fd, .out = fd, .wopts = wopts };
-	for (size_t i = 0; i < plan->copies.n; i++)
-		c.total += plan->copies.v[i].size;
-	c.buf = malloc(BUF_SIZE);
-	if (!c.buf)
-		return vmc_error_nomem();
-	for (size_t i = 0; i < plan->copies.n && !err; i++)
-		err = copy_sparse(&c, plan->copies.v[i].src, plan->copies.v[i].dst,
-				  plan->copies.v[i].size);
-	free(c.buf);
+	if (!err)
+		err = write_data(d, plan, fd, wopts);
 	if (!err && fsync(fd) < 0)
 		err = vmc_error_errno(errno, "fsync");
 	return err;
 }
 
-struct vmc_error *vmc_plan_write(struct vmc_core *core,
-				 const struct vmc_plan *plan,
-				 const char *out_path,
-				 const struct vmc_write_opts *wopts)
+/* Write into a new temporary file beside out_path, then rename it. */
+static struct vmc_error *write_renamed(const struct vmc_dump *d,
+				       const struct vmc_plan *plan,
+				       const char *dir, const char *base,
+				       const char *out_path,
+				       const struct vmc_write_opts *wopts)
 {
-	struct vmc_error *err = check_target(core, out_path, wopts->force);
-	if (err)
-		return err;
-	char *dup = strdup(out_path);
-	if (!dup)
+	char *tmp = NULL;
+	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) < 0)
 		return vmc_error_nomem();
-	char *base_dup = strdup(out_path);
-	if (!base_dup) {
-		free(dup);
-		return vmc_error_nomem();
-	}
-	const char *dir = dirname(dup), *base = basename(base_dup);
-	if ((size_t)snprintf(tmp_path, sizeof(tmp_path), "%s/.%s.XXXXXX", dir,
-			     base) >= sizeof(tmp_path)) {
-		free(dup);
-		free(base_dup);
-		tmp_path[0] = '\0';
-		return vmc_error_new(VMC_ERR_USAGE, "output path too long");
-	}
-	guard_signals(true);
-	int fd = mkstemp(tmp_path);
+	struct vmc_error *err = NULL;
+	int fd = mkstemp(tmp);
 	if (fd < 0) {
 		err = vmc_error_errno(errno, "cannot create a temporary file in %s",
 				      dir);
-		tmp_path[0] = '\0';
-		goto out;
+		free(tmp);
+		return err;
 	}
 	/* mkstemp gives 0600; a new file normally gets 0666 less the umask. */
 	mode_t um = umask(0);
 	umask(um);
-	fchmod(fd, 0666 & ~um);
-	err = write_all_parts(core, plan, fd, wopts);
+	if (fchmod(fd, 0666 & ~um) < 0)
+		err = vmc_error_errno(errno, "setting the output's mode");
+	if (!err)
+		err = write_all_parts(d, plan, fd, wopts);
 	if (close(fd) < 0 && !err)
 		err = vmc_error_errno(errno, "closing the output");
-	if (!err && rename(tmp_path, out_path) < 0)
+	if (!err && rename(tmp, out_path) < 0)
 		err = vmc_error_errno(errno, "renaming the output to %s", out_path);
 	if (err) {
-		unlink(tmp_path);
+		unlink(tmp);
 	} else {
 		/* Make the rename durable too. */
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -373,9 +252,33 @@ struct vmc_error *vmc_plan_write(struct vmc_core *core,
 			close(dfd);
 		}
 	}
-	tmp_path[0] = '\0';
-out:
-	guard_signals(false);
+	free(tmp);
+	return err;
+}
+
+struct vmc_error *vmc_plan_write(const struct vmc_dump *d,
+				 const struct vmc_plan *plan,
+				 const char *out_path,
+				 const struct vmc_write_opts *wopts)
+{
+	struct vmc_error *err = check_target(d, out_path, wopts->force);
+	if (err)
+		return err;
+	char *dup = strdup(out_path), *base_dup = strdup(out_path);
+	if (!dup || !base_dup) {
+		free(dup);
+		free(base_dup);
+		return vmc_error_nomem();
+	}
+	/* No handler and no global state: the stop signals wait while the
+	 * temporary file exists, the write notices them between pieces and
+	 * cleans up, and unblocking delivers them as the caller arranged. */
+	sigset_t stop, old;
+	stop_signals(&stop);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	err = write_renamed(d, plan, dirname(dup), basename(base_dup), out_path,
+			    wopts);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(dup);
 	free(base_dup);
 	if (err)
@@ -383,48 +286,35 @@ out:
 	return err;
 }
 
-/* For the crash tests only: VMCORE_TOOL_TEST_KILL_AT=append|appended|header
- * kills the process at that step of an in-place rewrite. */
-static void test_kill_point(const char *step)
-{
-	const char *at = getenv("VMCORE_TOOL_TEST_KILL_AT");
-	if (at && strcmp(at, step) == 0)
-		raise(SIGKILL);
-}
-
 struct vmc_error *vmc_plan_write_in_place(const char *path,
 					  const struct vmc_plan *plan)
 {
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return vmc_error_errno(errno, "%s: cannot open for writing", path);
+		return vmc_error_errno(errno, "cannot open for writing");
 	size_t tlen;
 	uint8_t *tables = build_tables(plan, &tlen);
 	struct vmc_error *err = tables ? NULL : vmc_error_nomem();
 	/* 1. Append the new tables past the end: the old view is untouched. */
-	test_kill_point("append");
 	if (!err)
-		err = pwrite_all(fd, tables, tlen, plan->phoff, "program headers");
+		err = vmc_pwrite_all(fd, tables, tlen, plan->phoff,
+				     "program headers");
 	free(tables);
-	test_kill_point("appended");
 	/* 2. Make them durable before anything points at them. */
 	if (!err && fsync(fd) < 0)
 		err = vmc_error_errno(errno, "fsync");
 	/* 3. Switch views with one write of the ELF header (64 bytes, inside
 	 * one sector), then make that durable. */
-	test_kill_point("header");
 	if (!err) {
 		uint8_t ehdr[sizeof(Elf64_Ehdr)];
 		build_ehdr(plan, ehdr);
-		err = pwrite_all(fd, ehdr, plan->elf_class == ELFCLASS64 ?
-				 sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr), 0,
-				 "the ELF header");
+		err = vmc_pwrite_all(fd, ehdr, plan->elf_class == ELFCLASS64 ?
+				     sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr), 0,
+				     "the ELF header");
 	}
 	if (!err && fsync(fd) < 0)
 		err = vmc_error_errno(errno, "fsync");
 	if (close(fd) < 0 && !err)
 		err = vmc_error_errno(errno, "close");
-	if (err)
-		vmc_error_prefix(err, "%s", path);
 	return err;
 }

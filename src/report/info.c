@@ -21,42 +21,23 @@ static const char *const vmcoreinfo_summary[] = {
 
 static const char *const cr_names[] = { "cr0", "cr1", "cr2", "cr3", "cr4" };
 
-static void paging_of(struct vmc_core *core, const struct vmc_cpu_state *c,
-		      struct vmc_paging_choice *pc)
-{
-	if (core->arch == VMC_ARCH_AARCH64) {
-		struct vmc_arm64_params p;
-		vmc_arm64_paging(core->have_vmcoreinfo ? &core->vmcoreinfo : NULL,
-				 &p, pc);
-	} else {
-		vmc_x86_paging_mode(c, core->e_machine == EM_X86_64, pc);
-	}
-}
-
 struct seg_counts {
 	size_t load, kind[4];
 };
 
-static struct seg_counts count_segments(const struct vmc_core *core)
+static struct seg_counts count_segments(const struct vmc_core *elf)
 {
 	struct seg_counts sc = {0};
-	for (size_t i = 0; i < core->segs.n; i++) {
-		const struct vmc_segment *s = &core->segs.v[i];
+	size_t n;
+	const struct vmc_segment *segs = vmc_core_segments(elf, &n);
+	for (size_t i = 0; i < n; i++) {
+		const struct vmc_segment *s = &segs[i];
 		if (s->type != PT_LOAD)
 			continue;
 		sc.load++;
 		sc.kind[s->kind]++;
 	}
 	return sc;
-}
-
-static const char *layout_name(const struct vmc_core *core)
-{
-	if (core->e_phoff == (core->elf_class == ELFCLASS64 ? 64 : 52))
-		return "program headers right after the ELF header";
-	if (core->e_shoff && core->e_shoff < core->e_phoff)
-		return "section headers before program headers (QEMU >= 7.2)";
-	return "program headers at a custom offset";
 }
 
 /* A label for a note: its well-known type name, or NAME/type. */
@@ -77,14 +58,14 @@ static void note_label(const struct vmc_note *n, char *buf, size_t sz)
 }
 
 /* "2 NT_PRSTATUS, 2 QEMU, 1 VMCOREINFO", in order of first appearance. */
-static void text_note_summary(FILE *out, const struct vmc_core *core)
+static void text_note_summary(FILE *out, const struct vmc_dump *d)
 {
 	enum { MAX_KINDS = 16 };
 	char label[MAX_KINDS][48];
 	size_t count[MAX_KINDS], kinds = 0, other = 0;
-	for (size_t i = 0; i < core->notes.n; i++) {
+	for (size_t i = 0; i < d->nnotes; i++) {
 		char l[48];
-		note_label(&core->notes.v[i], l, sizeof(l));
+		note_label(&d->notes[i], l, sizeof(l));
 		size_t k = 0;
 		while (k < kinds && strcmp(label[k], l) != 0)
 			k++;
@@ -106,18 +87,16 @@ static void text_note_summary(FILE *out, const struct vmc_core *core)
 }
 
 /* The root vtop, maps, read and remap walk without options. */
-static struct vmc_error *default_root(struct vmc_core *core,
+static struct vmc_error *default_root(const struct vmc_dump *d,
 				      struct vmc_root_choice *rc)
 {
-	struct vmc_machine m;
-	vmc_machine_of(core, &m);
 	struct vmc_root_request req = { .cpu = -1 };
-	return vmc_choose_root(&m, &req, rc);
+	return vmc_choose_root(d, &req, rc);
 }
 
 /* ---- text --------------------------------------------------------------- */
 
-static void text_cpu(FILE *out, struct vmc_core *core,
+static void text_cpu(FILE *out, const struct vmc_dump *d,
 		     const struct vmc_cpu_state *c)
 {
 	fprintf(out, "  CPU %u", c->index);
@@ -134,100 +113,109 @@ static void text_cpu(FILE *out, struct vmc_core *core,
 				fprintf(out, " %s 0x%016" PRIx64, cr_names[i], c->cr[i]);
 		fputc('\n', out);
 	}
-	if (core->arch == VMC_ARCH_AARCH64 &&
-	    (c->have & VMC_CPU_HAVE_PRSTATUS))
+	if (c->layout == VMC_PRSTATUS_AARCH64)
 		fprintf(out, "         pstate 0x%08" PRIx64 " (EL%u)\n",
 			c->regs[31], (unsigned)(c->regs[31] >> 2) & 3);
 	struct vmc_paging_choice pc;
-	paging_of(core, c, &pc);
+	vmc_cpu_paging(d, c, &pc);
 	fprintf(out, "         paging %s (%s)\n", vmc_paging_mode_name(pc.mode),
 		pc.reason);
 }
 
-static void text_info(FILE *out, struct vmc_core *core,
+static void text_info(FILE *out, const struct vmc_dump *d,
+		      const struct vmc_core *elf,
 		      const struct vmc_report_opts *opts)
 {
 	char h[32];
-	fprintf(out, "file:        %s\n", core->path);
-	fprintf(out, "format:      ELF%d %s-endian %s, ET_CORE, %s (e_machine %u)\n",
-		core->elf_class == ELFCLASS64 ? 64 : 32,
-		core->big_endian ? "big" : "little",
-		core->elf_class == ELFCLASS64 ? "(ELFCLASS64)" : "(ELFCLASS32)",
-		vmc_arch_name(core->arch), core->e_machine);
-	fprintf(out, "headers:     %" PRIu32 " program headers at 0x%" PRIx64
-		"%s; %s\n", core->phnum, core->e_phoff,
-		core->pn_xnum ? " (PN_XNUM)" : "", layout_name(core));
+	fprintf(out, "file:        %s\n", d->path);
+	if (elf) {
+		struct vmc_elf_info ei;
+		vmc_core_elf_info(elf, &ei);
+		fprintf(out, "format:      ELF%d %s-endian %s, ET_CORE, %s (e_machine %u)\n",
+			ei.elf_class == ELFCLASS64 ? 64 : 32,
+			d->big_endian ? "big" : "little",
+			ei.elf_class == ELFCLASS64 ? "(ELFCLASS64)" : "(ELFCLASS32)",
+			vmc_arch_name(d->arch), d->e_machine);
+		fprintf(out, "headers:     %" PRIu32 " program headers at 0x%" PRIx64
+			"%s; %s\n", ei.phnum, ei.e_phoff,
+			ei.pn_xnum ? " (PN_XNUM)" : "", ei.layout);
+	} else {
+		fprintf(out, "format:      %s, %s\n", d->format,
+			vmc_arch_name(d->arch));
+	}
 
-	fprintf(out, "cpus:        %zu\n", core->cpus.n);
-	for (size_t i = 0; i < core->cpus.n; i++)
-		text_cpu(out, core, &core->cpus.v[i]);
+	fprintf(out, "cpus:        %zu\n", d->ncpus);
+	for (size_t i = 0; i < d->ncpus; i++)
+		text_cpu(out, d, &d->cpus[i]);
 
 	struct vmc_root_choice rc;
-	struct vmc_error *rerr = default_root(core, &rc);
+	struct vmc_error *rerr = default_root(d, &rc);
 	fprintf(out, "walk root:   %s\n", rerr ? rerr->msg : rc.why);
 	vmc_error_free(rerr);
-	if (core->arch == VMC_ARCH_X86_64 && core->have_vmcoreinfo) {
+	const struct vmc_arch_ops *arch = vmc_arch_ops(d->arch);
+	if (arch && arch->show_swapper && d->vmcoreinfo) {
 		struct vmc_root_request sw = { .cpu = -1, .swapper = true };
-		struct vmc_machine m;
-		vmc_machine_of(core, &m);
-		rerr = vmc_choose_root(&m, &sw, &rc);
+		rerr = vmc_choose_root(d, &sw, &rc);
 		if (!rerr)
 			fprintf(out, "  --swapper: %s\n", rc.why);
 		vmc_error_free(rerr);
 	}
 
-	uint64_t total = vmc_core_ram_bytes(core);
 	fprintf(out, "ram:         %zu range%s, 0x%" PRIx64 " bytes (%s)\n",
-		core->ram.n, core->ram.n == 1 ? "" : "s", total,
-		vmc_human_size(total, h, sizeof(h)));
-	for (size_t i = 0; i < core->ram.n; i++) {
-		const struct vmc_ram_range *r = &core->ram.v[i];
-		fprintf(out, "  0x%016" PRIx64 "-0x%016" PRIx64 "  %8s  file 0x%"
-			PRIx64 "%s", r->paddr, r->paddr + r->size,
-			vmc_human_size(r->size, h, sizeof(h)), r->foff,
-			r->flags & VMC_RAM_INFERRED ? "  (inferred: no PT_LOAD)" : "");
+		d->nram, d->nram == 1 ? "" : "s", d->ram_bytes,
+		vmc_human_size(d->ram_bytes, h, sizeof(h)));
+	for (size_t i = 0; i < d->nram; i++) {
+		const struct vmc_ram_range *r = &d->ram[i];
+		fprintf(out, "  0x%016" PRIx64 "-0x%016" PRIx64 "  %8s", r->paddr,
+			r->paddr + r->size, vmc_human_size(r->size, h, sizeof(h)));
+		if (r->foff != VMC_NO_FOFF)
+			fprintf(out, "  file 0x%" PRIx64, r->foff);
+		if (r->flags & VMC_RAM_INFERRED)
+			fputs("  (inferred: no PT_LOAD)", out);
 		if (r->avail < r->size)
 			fprintf(out, "  (0x%" PRIx64 " bytes missing past EOF)",
 				r->size - r->avail);
 		fputc('\n', out);
 	}
-	for (size_t i = 0; i < core->unplaced.n; i++)
-		fprintf(out, "  undescribed file data: 0x%" PRIx64 " bytes at "
-			"offset 0x%" PRIx64 " (no PT_LOAD places it)\n",
-			core->unplaced.v[i].size, core->unplaced.v[i].foff);
+	if (elf) {
+		size_t nu;
+		const struct vmc_unplaced *u = vmc_core_unplaced(elf, &nu);
+		for (size_t i = 0; i < nu; i++)
+			fprintf(out, "  undescribed file data: 0x%" PRIx64 " bytes at "
+				"offset 0x%" PRIx64 " (no PT_LOAD places it)\n",
+				u[i].size, u[i].foff);
+		struct seg_counts sc = count_segments(elf);
+		fprintf(out, "pt_load:     %zu (%zu virtual, %zu identity, %zu filler, "
+			"%zu absent)%s\n", sc.load, sc.kind[VMC_SEG_VIRTUAL],
+			sc.kind[VMC_SEG_IDENTITY], sc.kind[VMC_SEG_FILLER],
+			sc.kind[VMC_SEG_ABSENT],
+			sc.kind[VMC_SEG_VIRTUAL] ? "" : "; no virtual addresses");
+	}
 
-	struct seg_counts sc = count_segments(core);
-	fprintf(out, "pt_load:     %zu (%zu virtual, %zu identity, %zu filler, "
-		"%zu absent)%s\n", sc.load, sc.kind[VMC_SEG_VIRTUAL],
-		sc.kind[VMC_SEG_IDENTITY], sc.kind[VMC_SEG_FILLER],
-		sc.kind[VMC_SEG_ABSENT],
-		sc.kind[VMC_SEG_VIRTUAL] ? "" : "; no virtual addresses");
-
-	fprintf(out, "notes:       %zu", core->notes.n);
-	text_note_summary(out, core);
+	fprintf(out, "notes:       %zu", d->nnotes);
+	text_note_summary(out, d);
 	if (opts->verbose)
-		for (size_t i = 0; i < core->notes.n; i++) {
-			const struct vmc_note *n = &core->notes.v[i];
+		for (size_t i = 0; i < d->nnotes; i++) {
+			const struct vmc_note *n = &d->notes[i];
 			char l[48];
 			note_label(n, l, sizeof(l));
 			fprintf(out, "  %-14s %6" PRIu32 " bytes at offset 0x%"
 				PRIx64 "\n", l, n->descsz, n->offset);
 		}
 
-	if (!core->have_vmcoreinfo) {
+	const struct vmc_vmcoreinfo *vi = d->vmcoreinfo;
+	if (!vi) {
 		fputs("vmcoreinfo:  absent\n", out);
 		return;
 	}
-	fprintf(out, "vmcoreinfo:  %zu entries\n", core->vmcoreinfo.nkv);
+	fprintf(out, "vmcoreinfo:  %zu entries\n", vi->nkv);
 	if (opts->verbose) {
-		for (size_t i = 0; i < core->vmcoreinfo.nkv; i++)
-			fprintf(out, "  %s=%s\n", core->vmcoreinfo.kv[i].key,
-				core->vmcoreinfo.kv[i].value);
+		for (size_t i = 0; i < vi->nkv; i++)
+			fprintf(out, "  %s=%s\n", vi->kv[i].key, vi->kv[i].value);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(vmcoreinfo_summary) / sizeof(*vmcoreinfo_summary); i++) {
-		const char *v = vmc_vmcoreinfo_get(&core->vmcoreinfo,
-						   vmcoreinfo_summary[i]);
+		const char *v = vmc_vmcoreinfo_get(vi, vmcoreinfo_summary[i]);
 		if (v)
 			fprintf(out, "  %-28s %s\n", vmcoreinfo_summary[i], v);
 	}
@@ -235,7 +223,7 @@ static void text_info(FILE *out, struct vmc_core *core,
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static void json_cpu(struct vmc_json *j, struct vmc_core *core,
+static void json_cpu(struct vmc_json *j, const struct vmc_dump *d,
 		     const struct vmc_cpu_state *c)
 {
 	vmc_json_object(j, NULL);
@@ -254,37 +242,44 @@ static void json_cpu(struct vmc_json *j, struct vmc_core *core,
 		vmc_json_addr(j, "cs_flags", c->seg[VMC_SEG_CS].flags);
 	if (c->have & VMC_CPU_HAVE_KGSBASE)
 		vmc_json_addr(j, "kernel_gs_base", c->kernel_gs_base);
-	if (core->arch == VMC_ARCH_AARCH64 && (c->have & VMC_CPU_HAVE_PRSTATUS))
+	if (c->layout == VMC_PRSTATUS_AARCH64)
 		vmc_json_addr(j, "pstate", c->regs[31]);
 	struct vmc_paging_choice pc;
-	paging_of(core, c, &pc);
+	vmc_cpu_paging(d, c, &pc);
 	vmc_json_str(j, "paging", vmc_paging_mode_name(pc.mode));
 	vmc_json_str(j, "paging_reason", pc.reason);
 	vmc_json_end(j);
 }
 
-static void json_info(FILE *out, struct vmc_core *core)
+static void json_info(FILE *out, const struct vmc_dump *d,
+		      const struct vmc_core *elf)
 {
 	struct vmc_json j;
 	vmc_json_init(&j, out);
 	vmc_json_object(&j, NULL);
-	vmc_json_str(&j, "file", core->path);
-	vmc_json_str(&j, "format", "elf");
-	vmc_json_uint(&j, "class", core->elf_class == ELFCLASS64 ? 64 : 32);
-	vmc_json_str(&j, "byte_order", core->big_endian ? "big" : "little");
-	vmc_json_str(&j, "machine", vmc_arch_name(core->arch));
-	vmc_json_uint(&j, "e_machine", core->e_machine);
-	vmc_json_addr(&j, "e_phoff", core->e_phoff);
-	vmc_json_uint(&j, "phnum", core->phnum);
-	vmc_json_bool(&j, "pn_xnum", core->pn_xnum);
+	vmc_json_str(&j, "file", d->path);
+	vmc_json_str(&j, "format", d->format);
+	struct vmc_elf_info ei = {0};
+	if (elf) {
+		vmc_core_elf_info(elf, &ei);
+		vmc_json_uint(&j, "class", ei.elf_class == ELFCLASS64 ? 64 : 32);
+	}
+	vmc_json_str(&j, "byte_order", d->big_endian ? "big" : "little");
+	vmc_json_str(&j, "machine", vmc_arch_name(d->arch));
+	vmc_json_uint(&j, "e_machine", d->e_machine);
+	if (elf) {
+		vmc_json_addr(&j, "e_phoff", ei.e_phoff);
+		vmc_json_uint(&j, "phnum", ei.phnum);
+		vmc_json_bool(&j, "pn_xnum", ei.pn_xnum);
+	}
 
 	vmc_json_array(&j, "cpus");
-	for (size_t i = 0; i < core->cpus.n; i++)
-		json_cpu(&j, core, &core->cpus.v[i]);
+	for (size_t i = 0; i < d->ncpus; i++)
+		json_cpu(&j, d, &d->cpus[i]);
 	vmc_json_end(&j);
 
 	struct vmc_root_choice rc;
-	struct vmc_error *rerr = default_root(core, &rc);
+	struct vmc_error *rerr = default_root(d, &rc);
 	vmc_json_object(&j, "walk_root");
 	if (rerr) {
 		vmc_json_null(&j, "root_paddr");
@@ -298,38 +293,45 @@ static void json_info(FILE *out, struct vmc_core *core)
 	vmc_error_free(rerr);
 
 	vmc_json_array(&j, "ram");
-	for (size_t i = 0; i < core->ram.n; i++) {
-		const struct vmc_ram_range *r = &core->ram.v[i];
+	for (size_t i = 0; i < d->nram; i++) {
+		const struct vmc_ram_range *r = &d->ram[i];
 		vmc_json_object(&j, NULL);
 		vmc_json_addr(&j, "start", r->paddr);
 		vmc_json_addr(&j, "end", r->paddr + r->size);
 		vmc_json_addr(&j, "size", r->size);
-		vmc_json_addr(&j, "file_offset", r->foff);
+		if (r->foff != VMC_NO_FOFF)
+			vmc_json_addr(&j, "file_offset", r->foff);
+		else
+			vmc_json_null(&j, "file_offset");
 		vmc_json_addr(&j, "available", r->avail);
 		vmc_json_bool(&j, "inferred", r->flags & VMC_RAM_INFERRED);
 		vmc_json_end(&j);
 	}
 	vmc_json_end(&j);
-	vmc_json_addr(&j, "ram_bytes", vmc_core_ram_bytes(core));
-	vmc_json_array(&j, "undescribed");
-	for (size_t i = 0; i < core->unplaced.n; i++) {
-		vmc_json_object(&j, NULL);
-		vmc_json_addr(&j, "file_offset", core->unplaced.v[i].foff);
-		vmc_json_addr(&j, "size", core->unplaced.v[i].size);
+	vmc_json_addr(&j, "ram_bytes", d->ram_bytes);
+	if (elf) {
+		size_t nu;
+		const struct vmc_unplaced *u = vmc_core_unplaced(elf, &nu);
+		vmc_json_array(&j, "undescribed");
+		for (size_t i = 0; i < nu; i++) {
+			vmc_json_object(&j, NULL);
+			vmc_json_addr(&j, "file_offset", u[i].foff);
+			vmc_json_addr(&j, "size", u[i].size);
+			vmc_json_end(&j);
+		}
+		vmc_json_end(&j);
+
+		struct seg_counts sc = count_segments(elf);
+		vmc_json_object(&j, "pt_load");
+		vmc_json_uint(&j, "count", sc.load);
+		for (int k = 0; k < 4; k++)
+			vmc_json_uint(&j, vmc_seg_kind_name(k), sc.kind[k]);
 		vmc_json_end(&j);
 	}
-	vmc_json_end(&j);
-
-	struct seg_counts sc = count_segments(core);
-	vmc_json_object(&j, "pt_load");
-	vmc_json_uint(&j, "count", sc.load);
-	for (int k = 0; k < 4; k++)
-		vmc_json_uint(&j, vmc_seg_kind_name(k), sc.kind[k]);
-	vmc_json_end(&j);
 
 	vmc_json_array(&j, "notes");
-	for (size_t i = 0; i < core->notes.n; i++) {
-		const struct vmc_note *n = &core->notes.v[i];
+	for (size_t i = 0; i < d->nnotes; i++) {
+		const struct vmc_note *n = &d->notes[i];
 		vmc_json_object(&j, NULL);
 		char l[48];
 		note_label(n, l, sizeof(l));
@@ -342,11 +344,11 @@ static void json_info(FILE *out, struct vmc_core *core)
 	}
 	vmc_json_end(&j);
 
-	if (core->have_vmcoreinfo) {
+	if (d->vmcoreinfo) {
 		vmc_json_object(&j, "vmcoreinfo");
-		for (size_t i = 0; i < core->vmcoreinfo.nkv; i++)
-			vmc_json_str(&j, core->vmcoreinfo.kv[i].key,
-				     core->vmcoreinfo.kv[i].value);
+		for (size_t i = 0; i < d->vmcoreinfo->nkv; i++)
+			vmc_json_str(&j, d->vmcoreinfo->kv[i].key,
+				     d->vmcoreinfo->kv[i].value);
 		vmc_json_end(&j);
 	} else {
 		vmc_json_null(&j, "vmcoreinfo");
@@ -355,12 +357,13 @@ static void json_info(FILE *out, struct vmc_core *core)
 	vmc_json_finish(&j);
 }
 
-struct vmc_error *vmc_report_info(FILE *out, struct vmc_core *core,
+struct vmc_error *vmc_report_info(FILE *out, const struct vmc_dump *d,
+				  const struct vmc_core *elf,
 				  const struct vmc_report_opts *opts)
 {
 	if (opts->json)
-		json_info(out, core);
+		json_info(out, d, elf);
 	else
-		text_info(out, core, opts);
+		text_info(out, d, elf, opts);
 	return NULL;
 }

@@ -79,7 +79,7 @@ static void json_row(struct vmc_json *j, const struct vmc_segment *s)
 	vmc_json_end(j);
 }
 
-struct vmc_error *vmc_report_ptloads(FILE *out, struct vmc_core *core,
+struct vmc_error *vmc_report_ptloads(FILE *out, const struct vmc_dump *d,
 				     const struct vmc_segment *segs, size_t n,
 				     enum vmc_seg_sort sort,
 				     const struct vmc_report_opts *opts)
@@ -103,17 +103,17 @@ struct vmc_error *vmc_report_ptloads(FILE *out, struct vmc_core *core,
 
 	/* Data bytes beyond the RAM they cover are shared by aliases. */
 	uint64_t described = 0;
-	for (size_t i = 0; i < core->ram.n; i++)
-		if (!(core->ram.v[i].flags & VMC_RAM_INFERRED))
-			described += core->ram.v[i].size;
+	for (size_t i = 0; i < d->nram; i++)
+		if (!(d->ram[i].flags & VMC_RAM_INFERRED))
+			described += d->ram[i].size;
 	uint64_t shared = t.data_bytes > described ? t.data_bytes - described : 0;
-	uint64_t ram = vmc_core_ram_bytes(core);
+	uint64_t ram = d->ram_bytes;
 
 	if (opts->json) {
 		struct vmc_json j;
 		vmc_json_init(&j, out);
 		vmc_json_object(&j, NULL);
-		vmc_json_str(&j, "file", core->path);
+		vmc_json_str(&j, "file", d->path);
 		vmc_json_array(&j, "segments");
 		for (size_t i = 0; i < t.count; i++)
 			json_row(&j, rows[i]);

@@ -9,15 +9,6 @@
 #include "../ptload/ptload.h"
 #include "json.h"
 
-static struct vmc_error *choose(struct vmc_core *core,
-				const struct vmc_root_request *req,
-				struct vmc_root_choice *rc)
-{
-	struct vmc_machine m;
-	vmc_machine_of(core, &m);
-	return vmc_choose_root(&m, req, rc);
-}
-
 /* The "root", "root_paddr" and "paging" members of vtop's and maps' JSON. */
 static void json_root(struct vmc_json *j, const struct vmc_root_choice *rc)
 {
@@ -37,34 +28,47 @@ static void flags_str(uint32_t f, char out[6])
 	out[5] = '\0';
 }
 
-/* Whether [paddr, paddr+size) is RAM in the dump: all, part or none. */
-static const char *ram_state(struct vmc_core *core, uint64_t paddr,
-			     uint64_t size)
+/* cum[i]: bytes of RAM in ram[0, i), so that coverage is two searches. */
+static uint64_t *ram_cumulative(const struct vmc_dump *d)
 {
-	uint64_t covered = 0, p = paddr, end = paddr + size;
-	while (p < end) {
-		const struct vmc_ram_range *r = vmc_core_ram_find(core, p);
-		if (!r) {
-			/* Skip to the next range start, if any. */
-			uint64_t next = end;
-			for (size_t i = 0; i < core->ram.n; i++)
-				if (core->ram.v[i].paddr > p &&
-				    core->ram.v[i].paddr < next)
-					next = core->ram.v[i].paddr;
-			p = next;
-			continue;
-		}
-		uint64_t rend = r->paddr + r->size;
-		uint64_t stop = rend < end && rend > r->paddr ? rend : end;
-		covered += stop - p;
-		p = stop;
-	}
+	uint64_t *cum = malloc((d->nram + 1) * sizeof(*cum));
+	if (!cum)
+		return NULL;
+	cum[0] = 0;
+	for (size_t i = 0; i < d->nram; i++)
+		cum[i + 1] = cum[i] + d->ram[i].size;
+	return cum;
+}
+
+/* Bytes of RAM at or below paddr (inclusive). */
+static uint64_t ram_through(const struct vmc_dump *d, const uint64_t *cum,
+			    uint64_t paddr)
+{
+	size_t i = vmc_ram_next(d->ram, d->nram, paddr);
+	if (i == 0)
+		return 0;
+	const struct vmc_ram_range *r = &d->ram[i - 1];
+	uint64_t in = paddr - r->paddr;
+	return cum[i - 1] + (in < r->size ? in + 1 : r->size);
+}
+
+/* Whether [paddr, paddr+size) is RAM in the dump: all, part or none.
+ * O(log n) with cum (from ram_cumulative); without, for one byte. */
+static const char *ram_state(const struct vmc_dump *d, const uint64_t *cum,
+			     uint64_t paddr, uint64_t size)
+{
+	uint64_t covered;
+	if (!cum)
+		covered = vmc_dump_ram_find(d, paddr) ? 1 : 0;
+	else
+		covered = ram_through(d, cum, paddr + (size - 1)) -
+			  (paddr ? ram_through(d, cum, paddr - 1) : 0);
 	return covered == size ? "ram" : covered ? "partly" : "no";
 }
 
 /* ---- vtop ------------------------------------------------------------------- */
 
-static void text_translation(FILE *out, struct vmc_core *core,
+static void text_translation(FILE *out, const struct vmc_dump *d,
 			     const struct vmc_paging *pg,
 			     const struct vmc_translation *t)
 {
@@ -106,7 +110,7 @@ static void text_translation(FILE *out, struct vmc_core *core,
 	}
 	if (t->mapped) {
 		flags_str(t->flags, fl);
-		const char *ram = ram_state(core, t->paddr, 1);
+		const char *ram = ram_state(d, NULL, t->paddr, 1);
 		fprintf(out, "  PAGE  0x%016" PRIx64 "  %s  %s%s\n",
 			t->paddr & ~(t->page_size - 1),
 			vmc_human_size(t->page_size, h, sizeof(h)), fl,
@@ -117,7 +121,7 @@ static void text_translation(FILE *out, struct vmc_core *core,
 	}
 }
 
-static void json_translation(struct vmc_json *j, struct vmc_core *core,
+static void json_translation(struct vmc_json *j, const struct vmc_dump *d,
 			     const struct vmc_paging *pg,
 			     const struct vmc_translation *t)
 {
@@ -130,7 +134,7 @@ static void json_translation(struct vmc_json *j, struct vmc_core *core,
 		vmc_json_addr(j, "paddr", t->paddr);
 		vmc_json_addr(j, "page_size", t->page_size);
 		vmc_json_str(j, "flags", fl);
-		vmc_json_bool(j, "in_ram", strcmp(ram_state(core, t->paddr, 1),
+		vmc_json_bool(j, "in_ram", strcmp(ram_state(d, NULL, t->paddr, 1),
 						  "ram") == 0);
 	} else {
 		vmc_json_str(j, "why", t->why);
@@ -156,45 +160,38 @@ static void json_translation(struct vmc_json *j, struct vmc_core *core,
 	vmc_json_end(j);
 }
 
-struct vmc_error *vmc_report_vtop(FILE *out, struct vmc_core *core,
+struct vmc_error *vmc_report_vtop(FILE *out, const struct vmc_dump *d,
 				  const struct vmc_root_request *req,
 				  const uint64_t *vaddrs, size_t n,
 				  size_t *unmapped,
 				  const struct vmc_report_opts *opts)
 {
-	struct vmc_root_choice rc;
-	struct vmc_error *err = choose(core, req, &rc);
+	struct vmc_view v;
+	struct vmc_error *err = vmc_view_open(d, req, &v);
 	if (err)
 		return err;
-	struct vmc_physmem pm = vmc_core_physmem(core);
+	const struct vmc_root_choice *rc = &v.rc;
 	struct vmc_json j;
 	*unmapped = 0;
 	if (opts->json) {
 		vmc_json_init(&j, out);
 		vmc_json_object(&j, NULL);
-		json_root(&j, &rc);
+		json_root(&j, rc);
 		vmc_json_array(&j, "translations");
 	} else {
-		fprintf(out, "root: %s\n", rc.why);
+		fprintf(out, "root: %s\n", rc->why);
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct vmc_translation t;
-		const struct vmc_paging *pg = vmc_form_for(&rc, vaddrs[i]);
-		if (pg) {
-			vmc_translate(pg, &pm, vaddrs[i], &t);
-		} else {
-			pg = &rc.pg[0];
-			t = (struct vmc_translation){ .vaddr = vaddrs[i] };
-			snprintf(t.why, sizeof(t.why), "a lower-half (TTBR0) address, "
-				 "and TTBR0 is unknown: pass --ttbr0");
-		}
+		const struct vmc_paging *pg;
+		vmc_view_translate(&v, vaddrs[i], &t, &pg);
 		if (!t.mapped)
 			(*unmapped)++;
 		if (opts->json) {
-			json_translation(&j, core, pg, &t);
+			json_translation(&j, d, pg, &t);
 		} else {
 			fputc('\n', out);
-			text_translation(out, core, pg, &t);
+			text_translation(out, d, pg, &t);
 		}
 	}
 	if (opts->json) {
@@ -207,35 +204,32 @@ struct vmc_error *vmc_report_vtop(FILE *out, struct vmc_core *core,
 
 /* ---- maps ------------------------------------------------------------------- */
 
-struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
+struct vmc_error *vmc_report_maps(FILE *out, const struct vmc_dump *d,
 				  const struct vmc_root_request *req,
-				  enum vmc_maps_half half,
+				  enum vmc_half half,
 				  struct vmc_warnings *ws,
 				  const struct vmc_report_opts *opts)
 {
-	struct vmc_root_choice rc;
-	struct vmc_error *err = choose(core, req, &rc);
+	struct vmc_view v;
+	struct vmc_error *err = vmc_view_open(d, req, &v);
 	if (err)
 		return err;
-	struct vmc_physmem pm = vmc_core_physmem(core);
-	struct vmc_walk_limits lim = {
-		.max_runs = vmc_walk_budget(vmc_core_ram_bytes(core)) };
-	uint64_t kstart = vmc_kernel_start(&rc.pg[0]);
-	if (half == VMC_MAPS_KERNEL) {
-		lim.va_lo = kstart;
-		lim.va_hi = UINT64_MAX;
-	} else if (half == VMC_MAPS_USER) {
-		lim.va_lo = 0;
-		lim.va_hi = kstart - 1;
-	}
+	const struct vmc_root_choice *rc = &v.rc;
+	uint64_t kstart = v.kernel_start;
 	struct vmc_run_vec runs = {0};
-	struct vmc_walk_stats st;
-	err = vmc_walk(rc.pg, rc.npg, &pm, &lim, &runs, &st, ws);
+	struct vmc_view_stats vs;
+	err = vmc_view_walk(&v, false, half, &runs, &vs, ws);
+	const struct vmc_walk_stats st = vs.walk;
 	if (err) {
 		vmc_run_vec_free(&runs);
 		return err;
 	}
 	uint64_t leaves = runs.n;
+	uint64_t *cum = ram_cumulative(d);
+	if (!cum) {
+		vmc_run_vec_free(&runs);
+		return vmc_error_nomem();
+	}
 	vmc_runs_merge(&runs, true);
 
 	uint64_t bytes = 0, nkernel = 0, nuser = 0, not_ram = 0;
@@ -248,7 +242,7 @@ struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
 		else
 			nuser++;
 		by_size[r->leaf_shift & 63] += r->size >> r->leaf_shift;
-		if (strcmp(ram_state(core, r->paddr, r->size), "ram") != 0)
+		if (strcmp(ram_state(d, cum, r->paddr, r->size), "ram") != 0)
 			not_ram++;
 	}
 
@@ -257,7 +251,7 @@ struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
 		struct vmc_json j;
 		vmc_json_init(&j, out);
 		vmc_json_object(&j, NULL);
-		json_root(&j, &rc);
+		json_root(&j, rc);
 		vmc_json_array(&j, "ranges");
 		for (size_t i = 0; i < runs.n; i++) {
 			const struct vmc_run *r = &runs.v[i];
@@ -268,7 +262,7 @@ struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
 			vmc_json_addr(&j, "size", r->size);
 			vmc_json_str(&j, "flags", fl);
 			vmc_json_addr(&j, "leaf_size", (uint64_t)1 << r->leaf_shift);
-			vmc_json_str(&j, "ram", ram_state(core, r->paddr, r->size));
+			vmc_json_str(&j, "ram", ram_state(d, cum, r->paddr, r->size));
 			vmc_json_end(&j);
 		}
 		vmc_json_end(&j);
@@ -290,7 +284,7 @@ struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
 		vmc_json_end(&j);
 		vmc_json_finish(&j);
 	} else {
-		fprintf(out, "root: %s\n", rc.why);
+		fprintf(out, "root: %s\n", rc->why);
 		fprintf(out, "%-18s  %-18s  %-18s  %19s  %-5s  %-4s  %s\n",
 			"Virtual start", "Virtual end", "Physical start", "Size",
 			"Flags", "Leaf", "RAM");
@@ -310,7 +304,7 @@ struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
 				vmc_human_size(r->size, h, sizeof(h)), fl,
 				vmc_human_size((uint64_t)1 << r->leaf_shift, h2,
 					       sizeof(h2)),
-				ram_state(core, r->paddr, r->size));
+				ram_state(d, cum, r->paddr, r->size));
 		}
 		fprintf(out, "%zu ranges (%" PRIu64 " kernel, %" PRIu64 " user) "
 			"from %" PRIu64 " mappings, 0x%" PRIx64 " bytes (%s);",
@@ -324,6 +318,7 @@ struct vmc_error *vmc_report_maps(FILE *out, struct vmc_core *core,
 		fprintf(out, " %" PRIu64 " ranges not RAM in this dump; %" PRIu64
 			" page tables\n", not_ram, st.tables);
 	}
+	free(cum);
 	vmc_run_vec_free(&runs);
 	return NULL;
 }
@@ -347,20 +342,19 @@ static void hexdump_line(FILE *out, uint64_t addr, const uint8_t *b, size_t n)
 	fputc('\n', out);
 }
 
-struct vmc_error *vmc_report_read(FILE *out, struct vmc_core *core,
+struct vmc_error *vmc_report_read(FILE *out, const struct vmc_dump *d,
 				  const struct vmc_root_request *req,
 				  uint64_t addr, uint64_t len, bool phys,
 				  enum vmc_read_format fmt)
 {
-	struct vmc_root_choice rc;
+	struct vmc_view v;
 	struct vmc_error *err = NULL;
-	if (!phys && (err = choose(core, req, &rc)))
+	if (!phys && (err = vmc_view_open(d, req, &v)))
 		return err;
 	if (len && addr > UINT64_MAX - (len - 1))
 		return vmc_error_new(VMC_ERR_USAGE, "0x%" PRIx64 " bytes at 0x%"
 				     PRIx64 " run past the end of the address "
 				     "space", len, addr);
-	struct vmc_physmem pm = vmc_core_physmem(core);
 	/* Page by page, so what precedes a hole is printed before the error;
 	 * LEN may be larger than memory. */
 	uint8_t buf[4096];
@@ -368,16 +362,8 @@ struct vmc_error *vmc_report_read(FILE *out, struct vmc_core *core,
 		size_t chunk = sizeof(buf) - (addr & (sizeof(buf) - 1));
 		if (chunk > len)
 			chunk = (size_t)len;
-		if (phys) {
-			err = vmc_physmem_read(&pm, addr, buf, chunk);
-		} else {
-			const struct vmc_paging *pg = vmc_form_for(&rc, addr);
-			err = pg ? vmc_read_virtual(pg, &pm, addr, buf, chunk)
-				 : vmc_error_new(VMC_ERR_NOT_FOUND, "0x%016" PRIx64
-						 " is a lower-half (TTBR0) address, "
-						 "and TTBR0 is unknown: pass --ttbr0",
-						 addr);
-		}
+		err = phys ? vmc_physmem_read(&d->pm, addr, buf, chunk)
+			   : vmc_view_read(&v, addr, buf, chunk);
 		if (err)
 			return err;
 		if (fmt == VMC_READ_RAW) {

@@ -61,6 +61,10 @@ static void test_parse_u64(void)
 	CHECK(vmc_parse_u64("18446744073709551616", &v) != 0);
 	CHECK(vmc_parse_u64("0xffffffffffffffffK", &v) != 0);
 	CHECK(vmc_parse_u64("-1", &v) != 0);
+	/* strtoull would take these as 2^64-1 and 1. */
+	CHECK(vmc_parse_u64(" -1", &v) != 0);
+	CHECK(vmc_parse_u64(" 1", &v) != 0);
+	CHECK(vmc_parse_u64("+1", &v) != 0);
 	CHECK(vmc_parse_u64("", &v) != 0);
 	CHECK(vmc_parse_u64("12x", &v) != 0);
 }
@@ -134,6 +138,9 @@ static void test_vmcoreinfo(void)
 		"no equals sign here\n"
 		"KERNELOFFSET=8000000\n"
 		"PAGESIZE=16384\n"
+		"NUMBER(spaced)= -1\n"
+		"NUMBER(plus)=+5\n"
+		"SYMBOL(spaced)= ffff\n"
 		"\0\0\0padding";
 	struct vmc_vmcoreinfo vi;
 	CHECK(vmc_vmcoreinfo_parse(text, sizeof(text) - 1, &vi) == NULL);
@@ -155,6 +162,10 @@ static void test_vmcoreinfo(void)
 	CHECK(vmc_vmcoreinfo_dec(&vi, "PAGESIZE", &v) && v == 16384);
 	CHECK(!vmc_vmcoreinfo_number(&vi, "missing", &v));
 	CHECK(!vmc_vmcoreinfo_hex(&vi, "OSRELEASE", &v));
+	/* Signs and white space strtoull would accept are refused. */
+	CHECK(!vmc_vmcoreinfo_number(&vi, "spaced", &v));
+	CHECK(!vmc_vmcoreinfo_number(&vi, "plus", &v));
+	CHECK(!vmc_vmcoreinfo_symbol(&vi, "spaced", &v));
 	vmc_vmcoreinfo_fini(&vi);
 }
 

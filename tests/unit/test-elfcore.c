@@ -8,7 +8,7 @@
 #include <libelf.h>
 #include <unistd.h>
 
-#include "../../src/elfcore/elfcore.h"
+#include "../../src/elfcore/elfcore-priv.h"
 
 static struct vmc_warnings quiet_ws;
 
@@ -58,12 +58,12 @@ static void test_x86_64_basic(void)
 	struct vmc_core *core = open_fixture("x86_64-basic");
 	if (!core)
 		return;
-	CHECK(core->arch == VMC_ARCH_X86_64);
+	CHECK(core->dump.arch == VMC_ARCH_X86_64);
 	CHECK(core->elf_class == ELFCLASS64);
 	CHECK_U64(core->e_phoff, 192);	/* QEMU >= 7.2: after two shdrs */
 	CHECK_U64(core->phnum, 3);
-	CHECK_U64(core->cpus.n, 2);
-	const struct vmc_cpu_state *c0 = &core->cpus.v[0], *c1 = &core->cpus.v[1];
+	CHECK_U64(core->dump.ncpus, 2);
+	const struct vmc_cpu_state *c0 = &core->dump.cpus[0], *c1 = &core->dump.cpus[1];
 	CHECK(c0->have & VMC_CPU_HAVE_PRSTATUS);
 	CHECK(c0->have & VMC_CPU_HAVE_QEMU);
 	CHECK(c0->have & VMC_CPU_HAVE_KGSBASE);
@@ -82,18 +82,18 @@ static void test_x86_64_basic(void)
 	CHECK_U64(c0->seg_have, 0x3ff);
 	CHECK_U64(c0->seg[VMC_SEG_CS].flags, 0x209b00);
 	CHECK_U64(c1->seg[VMC_SEG_TR].base, 0xfffffe0000042000ull);
-	CHECK(core->have_vmcoreinfo);
-	CHECK_STR(vmc_vmcoreinfo_get(&core->vmcoreinfo, "OSRELEASE"),
+	CHECK((core->dump.vmcoreinfo != NULL));
+	CHECK_STR(vmc_vmcoreinfo_get(core->dump.vmcoreinfo, "OSRELEASE"),
 		  "6.1.0-test-amd64");
-	CHECK_U64(core->ram.n, 2);
-	CHECK_U64(core->ram.v[0].paddr, 0);
-	CHECK_U64(core->ram.v[0].size, 0x200000);
-	CHECK_U64(core->ram.v[1].paddr, 0xfffc0000);
-	CHECK_U64(vmc_core_ram_bytes(core), 0x240000);
+	CHECK_U64(core->dump.nram, 2);
+	CHECK_U64(core->dump.ram[0].paddr, 0);
+	CHECK_U64(core->dump.ram[0].size, 0x200000);
+	CHECK_U64(core->dump.ram[1].paddr, 0xfffc0000);
+	CHECK_U64(core->dump.ram_bytes, 0x240000);
 	CHECK_U64(core->unplaced.n, 0);
 	CHECK(core->segs.v[1].kind == VMC_SEG_IDENTITY);
 
-	struct vmc_physmem pm = vmc_core_physmem(core);
+	struct vmc_physmem pm = core->dump.pm;
 	char buf[64] = {0};
 	CHECK(vmc_physmem_read(&pm, 0x180000, buf, 13) == NULL);
 	CHECK_STR(buf, "Linux version");
@@ -118,16 +118,16 @@ static void test_aarch64_basic(void)
 	struct vmc_core *core = open_fixture("aarch64-basic");
 	if (!core)
 		return;
-	CHECK(core->arch == VMC_ARCH_AARCH64);
-	CHECK_U64(core->cpus.n, 2);	/* PRFPREG notes interleaved: not CPUs */
-	const struct vmc_cpu_state *c0 = &core->cpus.v[0];
+	CHECK(core->dump.arch == VMC_ARCH_AARCH64);
+	CHECK_U64(core->dump.ncpus, 2);	/* PRFPREG notes interleaved: not CPUs */
+	const struct vmc_cpu_state *c0 = &core->dump.cpus[0];
 	CHECK(c0->layout == VMC_PRSTATUS_AARCH64);
 	CHECK_U64(c0->pc, 0xffff800048011234ull);
 	CHECK_U64(c0->sp, 0xffff80000a003d60ull);
 	CHECK_U64(c0->regs[31] >> 2 & 3, 1);	/* pstate: EL1 */
 	CHECK_U64(c0->cr_have, 0);		/* no QEMU note on ARM */
-	CHECK_U64(core->notes.n, 5);
-	CHECK_U64(core->ram.v[0].paddr, 0x40000000);
+	CHECK_U64(core->dump.nnotes, 5);
+	CHECK_U64(core->dump.ram[0].paddr, 0x40000000);
 	cross_check_libelf(core);
 	vmc_core_close(core);
 }
@@ -138,24 +138,24 @@ static void test_paging_true_rammap(void)
 	if (!core)
 		return;
 	/* Extents merge per delta; the same-delta gap is inferred RAM. */
-	CHECK_U64(core->ram.n, 4);
-	CHECK_U64(core->ram.v[0].paddr, 0);
-	CHECK_U64(core->ram.v[0].size, 0x10000);
-	CHECK_U64(core->ram.v[1].paddr, 0x10000);
-	CHECK_U64(core->ram.v[1].size, 0x70000);
-	CHECK(core->ram.v[1].flags & VMC_RAM_INFERRED);
-	CHECK_U64(core->ram.v[2].paddr, 0x80000);
-	CHECK(!(core->ram.v[2].flags & VMC_RAM_INFERRED));
-	CHECK_U64(core->ram.v[3].paddr, 0x100010000ull);
-	CHECK_U64(core->ram.v[3].size, 0xf0000);
+	CHECK_U64(core->dump.nram, 4);
+	CHECK_U64(core->dump.ram[0].paddr, 0);
+	CHECK_U64(core->dump.ram[0].size, 0x10000);
+	CHECK_U64(core->dump.ram[1].paddr, 0x10000);
+	CHECK_U64(core->dump.ram[1].size, 0x70000);
+	CHECK(core->dump.ram[1].flags & VMC_RAM_INFERRED);
+	CHECK_U64(core->dump.ram[2].paddr, 0x80000);
+	CHECK(!(core->dump.ram[2].flags & VMC_RAM_INFERRED));
+	CHECK_U64(core->dump.ram[3].paddr, 0x100010000ull);
+	CHECK_U64(core->dump.ram[3].size, 0xf0000);
 	/* Block 2's first 64K has file data but no PT_LOAD. */
 	CHECK_U64(core->unplaced.n, 1);
 	CHECK_U64(core->unplaced.v[0].size, 0x10000);
-	CHECK_U64(core->unplaced.v[0].foff, core->ram.v[3].foff - 0x10000);
+	CHECK_U64(core->unplaced.v[0].foff, core->dump.ram[3].foff - 0x10000);
 	CHECK(core->segs.v[5].kind == VMC_SEG_ABSENT);
 	CHECK(core->segs.v[1].kind == VMC_SEG_VIRTUAL);
 
-	struct vmc_physmem pm = vmc_core_physmem(core);
+	struct vmc_physmem pm = core->dump.pm;
 	char buf[32] = {0};
 	CHECK(vmc_physmem_read(&pm, 0x20000, buf, 19) == NULL);
 	CHECK_STR(buf, "in the inferred gap");
@@ -175,14 +175,14 @@ static void test_load_past_eof(void)
 	if (!core)
 		return;
 	CHECK(quiet_ws.count == 1);	/* one warning: the truncated PT_LOAD */
-	const struct vmc_ram_range *r = vmc_core_ram_find(core, 0x100000);
+	const struct vmc_ram_range *r = vmc_dump_ram_find(&core->dump, 0x100000);
 	CHECK(r != NULL);
 	if (!r) {
 		vmc_core_close(core);
 		return;
 	}
 	CHECK_U64(r->avail, core->file_size - r->foff);
-	struct vmc_physmem pm = vmc_core_physmem(core);
+	struct vmc_physmem pm = core->dump.pm;
 	char buf[8] = {0};
 	CHECK(vmc_physmem_read(&pm, 0x100000, buf, 7) == NULL);
 	CHECK_STR(buf, "present");
@@ -204,7 +204,7 @@ static void test_many_phdrs(void)
 	CHECK_U64(core->phnum, 70001);
 	CHECK_U64(core->segs.n, 70001);
 	CHECK_U64(core->segs.v[70000].vaddr, 0xffffc90000000000ull + 69999 * 4096ull);
-	CHECK_U64(core->ram.n, 1);	/* 70000 aliases of one page */
+	CHECK_U64(core->dump.nram, 1);	/* 70000 aliases of one page */
 	cross_check_libelf(core);
 	vmc_core_close(core);
 }
@@ -214,8 +214,8 @@ static void test_short_qemu_note(void)
 	struct vmc_core *core = open_fixture("bad-qemu-short");
 	if (!core)
 		return;
-	CHECK_U64(core->cpus.n, 1);
-	const struct vmc_cpu_state *c = &core->cpus.v[0];
+	CHECK_U64(core->dump.ncpus, 1);
+	const struct vmc_cpu_state *c = &core->dump.cpus[0];
 	/* 400 bytes hold cr0 (@392) but neither cr3 (@416) nor cr4 (@424). */
 	CHECK_U64(c->cr_have, 0x1);
 	CHECK_U64(c->cr[0], 0x80050033);
@@ -229,23 +229,23 @@ static void test_bad_notes(void)
 {
 	struct vmc_core *core = open_fixture("bad-note-overrun");
 	if (core) {
-		CHECK_U64(core->notes.n, 1);	/* the good note before it */
-		CHECK_U64(core->cpus.n, 1);
+		CHECK_U64(core->dump.nnotes, 1);	/* the good note before it */
+		CHECK_U64(core->dump.ncpus, 1);
 		CHECK_U64(quiet_ws.count, 1);
 		vmc_core_close(core);
 	}
 	core = open_fixture("bad-note-noterm");
 	if (core) {
-		CHECK_U64(core->notes.n, 1);
-		CHECK_STR(core->notes.v[0].name, "ABCD");
+		CHECK_U64(core->dump.nnotes, 1);
+		CHECK_STR(core->dump.notes[0].name, "ABCD");
 		CHECK_U64(quiet_ws.count, 1);
 		vmc_core_close(core);
 	}
 	core = open_fixture("bad-no-load");
 	if (core) {
-		CHECK_U64(core->ram.n, 0);
+		CHECK_U64(core->dump.nram, 0);
 		CHECK_U64(quiet_ws.count, 1);
-		struct vmc_physmem pm = vmc_core_physmem(core);
+		struct vmc_physmem pm = core->dump.pm;
 		char b;
 		struct vmc_error *err = vmc_physmem_read(&pm, 0, &b, 1);
 		CHECK(err && err->code == VMC_ERR_FAULT);

@@ -49,6 +49,7 @@ extern const char *unit_fixtures;	/* directory of generated cores */
 /* Path of fixture NAME (without .core) in a static buffer. */
 const char *unit_fixture(const char *name);
 
-extern const struct unit_test base_tests[], elfcore_tests[], pagewalk_tests[];
+extern const struct unit_test base_tests[], elfcore_tests[], pagewalk_tests[],
+	ptload_tests[];
 
 #endif

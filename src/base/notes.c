@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * elfcore notes: walk every PT_NOTE, keep each note, and decode the ones we
- * know: NT_PRSTATUS (x86_64, i386, aarch64 layouts), the "QEMU" CPU-state
- * note and VMCOREINFO (FORMATS.md §1.3, §1.4).
+ * Notes, whatever carries them (an ELF PT_NOTE, a kdump sub-header): keep
+ * each note, and decode the ones we know: NT_PRSTATUS (x86_64, i386, aarch64
+ * layouts), the "QEMU" CPU-state note and VMCOREINFO (FORMATS.md §1.3, §1.4).
  */
-#include "elfcore-priv.h"
+#include "base.h"
 
 #include <elf.h>
 #include <inttypes.h>
@@ -26,15 +26,15 @@
 #define QEMU_OFF_KGSBASE	432
 #define QEMU_MIN_SIZE		8	/* version + size */
 
-static struct vmc_cpu_state *cpu_slot(struct vmc_core *core, size_t idx)
+static struct vmc_cpu_state *cpu_slot(struct vmc_note_set *set, size_t idx)
 {
-	while (core->cpus.n <= idx) {
-		struct vmc_cpu_state *c = vmc_cpu_vec_push(&core->cpus);
+	while (set->cpus.n <= idx) {
+		struct vmc_cpu_state *c = vmc_cpu_vec_push(&set->cpus);
 		if (!c)
 			return NULL;
-		c->index = (unsigned)(core->cpus.n - 1);
+		c->index = (unsigned)(set->cpus.n - 1);
 	}
-	return &core->cpus.v[idx];
+	return &set->cpus.v[idx];
 }
 
 static void decode_prstatus_x86_64(struct vmc_cpu_state *c, const uint8_t *d)
@@ -97,7 +97,7 @@ static enum vmc_arch prstatus_arch(uint32_t descsz)
 	}
 }
 
-static void decode_prstatus(struct vmc_core *core, struct vmc_cpu_state *c,
+static void decode_prstatus(enum vmc_arch arch, struct vmc_cpu_state *c,
 			    const struct vmc_note *n, struct vmc_warnings *ws)
 {
 	enum vmc_arch a = prstatus_arch(n->descsz);
@@ -109,12 +109,12 @@ static void decode_prstatus(struct vmc_core *core, struct vmc_cpu_state *c,
 	}
 	/* QEMU writes the i386 layout inside ELFCLASS64 EM_386 files; an
 	 * x86_64 core with i386 notes (or the like) is odd but decodable. */
-	bool x86 = core->arch == VMC_ARCH_X86_64 || core->arch == VMC_ARCH_I386;
-	if ((a == VMC_ARCH_AARCH64) != (core->arch == VMC_ARCH_AARCH64) ||
+	bool x86 = arch == VMC_ARCH_X86_64 || arch == VMC_ARCH_I386;
+	if ((a == VMC_ARCH_AARCH64) != (arch == VMC_ARCH_AARCH64) ||
 	    (a != VMC_ARCH_AARCH64 && !x86))
 		vmc_warn(ws, "NT_PRSTATUS at offset 0x%" PRIx64 " has the %s layout "
 			 "in a %s core", n->offset, vmc_arch_name(a),
-			 vmc_arch_name(core->arch));
+			 vmc_arch_name(arch));
 	if (a == VMC_ARCH_X86_64)
 		decode_prstatus_x86_64(c, n->desc);
 	else if (a == VMC_ARCH_I386)
@@ -183,31 +183,30 @@ static void decode_qemu(struct vmc_cpu_state *c, const struct vmc_note *n,
 	}
 }
 
-static struct vmc_error *interpret(struct vmc_core *core, size_t *nprstatus,
-				   size_t *nqemu, const struct vmc_note *n,
-				   struct vmc_warnings *ws)
+static struct vmc_error *interpret(struct vmc_note_set *set, enum vmc_arch arch,
+				   const struct vmc_note *n, struct vmc_warnings *ws)
 {
 	struct vmc_cpu_state *c;
 	if (strcmp(n->name, "CORE") == 0 && n->type == NT_PRSTATUS) {
-		if (!(c = cpu_slot(core, (*nprstatus)++)))
+		if (!(c = cpu_slot(set, set->nprstatus++)))
 			return vmc_error_nomem();
-		decode_prstatus(core, c, n, ws);
+		decode_prstatus(arch, c, n, ws);
 	} else if (strncmp(n->name, "QEMU", 4) == 0 && n->type == 0) {
 		/* crash matches any name starting with "QEMU"; so do we. */
-		if (!(c = cpu_slot(core, (*nqemu)++)))
+		if (!(c = cpu_slot(set, set->nqemu++)))
 			return vmc_error_nomem();
 		decode_qemu(c, n, ws);
 	} else if (strcmp(n->name, "VMCOREINFO") == 0) {
-		if (core->have_vmcoreinfo) {
+		if (set->have_vmcoreinfo) {
 			vmc_warn(ws, "second VMCOREINFO note at offset 0x%" PRIx64
 				 "; using it instead of the first", n->offset);
-			vmc_vmcoreinfo_fini(&core->vmcoreinfo);
+			vmc_vmcoreinfo_fini(&set->vmcoreinfo);
 		}
 		struct vmc_error *err = vmc_vmcoreinfo_parse(
-			(const char *)n->desc, n->descsz, &core->vmcoreinfo);
+			(const char *)n->desc, n->descsz, &set->vmcoreinfo);
 		if (err)
 			return err;
-		core->have_vmcoreinfo = true;
+		set->have_vmcoreinfo = true;
 	}
 	return NULL;
 }
@@ -217,55 +216,52 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
-/* Walk the notes of one PT_NOTE; stop at the first malformed one. */
-static struct vmc_error *walk_segment(struct vmc_core *core,
-				      const struct vmc_segment *s,
-				      size_t *nprstatus, size_t *nqemu,
-				      struct vmc_warnings *ws)
+struct vmc_error *vmc_notes_parse(struct vmc_note_set *set, enum vmc_arch arch,
+				  const uint8_t *buf, uint64_t len,
+				  unsigned align, bool big_endian,
+				  uint64_t file_off, const char *where,
+				  struct vmc_warnings *ws)
 {
-	/* drgn reads 8-byte aligned notes when p_align is 8; so do we. */
-	uint64_t align = s->align == 8 ? 8 : 4;
-	uint64_t pos = s->offset, end = s->offset + s->avail;
-
-	while (pos < end) {
-		if (end - pos < 12) {
-			vmc_warn(ws, "PT_NOTE[%" PRIu32 "]: %" PRIu64 " stray bytes at "
-				 "offset 0x%" PRIx64 " are too few for a note header",
-				 s->index, end - pos, pos);
+	uint64_t pos = 0;
+	while (pos < len) {
+		if (len - pos < 12) {
+			vmc_warn(ws, "%s: %" PRIu64 " stray bytes at offset 0x%" PRIx64
+				 " are too few for a note header", where, len - pos,
+				 file_off + pos);
 			break;
 		}
-		const uint8_t *h = core->map + pos;
-		uint32_t namesz = vmc_get32(h, core->big_endian);
-		uint32_t descsz = vmc_get32(h + 4, core->big_endian);
-		uint32_t type = vmc_get32(h + 8, core->big_endian);
+		const uint8_t *h = buf + pos;
+		uint32_t namesz = vmc_get32(h, big_endian);
+		uint32_t descsz = vmc_get32(h + 4, big_endian);
+		uint32_t type = vmc_get32(h + 8, big_endian);
 		uint64_t name_off = pos + 12;
 		uint64_t desc_off = name_off + align_up(namesz, align);
 		uint64_t next = desc_off + align_up(descsz, align);
-		/* All values are < 2^33 past pos, so no overflow is possible. */
-		if (desc_off + descsz > end) {
+		/* All values are < 2^34 past pos, so no overflow is possible. */
+		if (desc_off + descsz > len) {
 			vmc_warn(ws, "note at offset 0x%" PRIx64 " runs past the end of "
 				 "its segment (namesz %" PRIu32 ", descsz %" PRIu32
-				 ", PT_NOTE[%" PRIu32 "] ends at 0x%" PRIx64
-				 "); ignoring it and the notes after it",
-				 pos, namesz, descsz, s->index, end);
+				 ", %s ends at 0x%" PRIx64 "); ignoring it and the notes "
+				 "after it", file_off + pos, namesz, descsz, where,
+				 file_off + len);
 			break;
 		}
-		struct vmc_note *n = vmc_note_vec_push(&core->notes);
+		struct vmc_note *n = vmc_note_vec_push(&set->notes);
 		if (!n)
 			return vmc_error_nomem();
 		n->namesz = namesz;
 		n->descsz = descsz;
 		n->type = type;
-		n->offset = pos;
-		n->desc = core->map + desc_off;
-		const char *name = (const char *)core->map + name_off;
+		n->offset = file_off + pos;
+		n->desc = buf + desc_off;
+		const char *name = (const char *)buf + name_off;
 		if (namesz && name[namesz - 1] != '\0')
 			vmc_warn(ws, "note at offset 0x%" PRIx64 ": name of %" PRIu32
-				 " bytes is not NUL-terminated", pos, namesz);
+				 " bytes is not NUL-terminated", n->offset, namesz);
 		n->name = strndup(name, namesz);
 		if (!n->name)
 			return vmc_error_nomem();
-		struct vmc_error *err = interpret(core, nprstatus, nqemu, n, ws);
+		struct vmc_error *err = interpret(set, arch, n, ws);
 		if (err)
 			return err;
 		pos = next;
@@ -273,21 +269,19 @@ static struct vmc_error *walk_segment(struct vmc_core *core,
 	return NULL;
 }
 
-struct vmc_error *vmc_core_parse_notes(struct vmc_core *core,
-				       struct vmc_warnings *ws)
+void vmc_notes_finish(struct vmc_note_set *set, struct vmc_warnings *ws)
 {
-	size_t nprstatus = 0, nqemu = 0;
-	for (size_t i = 0; i < core->segs.n; i++) {
-		const struct vmc_segment *s = &core->segs.v[i];
-		if (s->type != PT_NOTE || s->kind == VMC_SEG_ABSENT)
-			continue;
-		struct vmc_error *err = walk_segment(core, s, &nprstatus,
-						     &nqemu, ws);
-		if (err)
-			return err;
-	}
-	if (nqemu && nprstatus && nqemu != nprstatus)
+	if (set->nqemu && set->nprstatus && set->nqemu != set->nprstatus)
 		vmc_warn(ws, "%zu NT_PRSTATUS notes but %zu QEMU notes; CPUs are "
-			 "paired in note order", nprstatus, nqemu);
-	return NULL;
+			 "paired in note order", set->nprstatus, set->nqemu);
+}
+
+void vmc_notes_fini(struct vmc_note_set *set)
+{
+	for (size_t i = 0; i < set->notes.n; i++)
+		free(set->notes.v[i].name);
+	vmc_note_vec_free(&set->notes);
+	vmc_cpu_vec_free(&set->cpus);
+	vmc_vmcoreinfo_fini(&set->vmcoreinfo);
+	set->have_vmcoreinfo = false;
 }

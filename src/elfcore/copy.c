@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * elfcore copy: the model's write_ram for an ELF core. RAM moves with
+ * copy_file_range (the kernel shares blocks where the file system can),
+ * falling back to pread/pwrite; the input's holes (SEEK_DATA/SEEK_HOLE) and
+ * all-zero blocks stay holes in the pre-sized output.
+ */
+#include "elfcore-priv.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BUF_SIZE	(1u << 20)
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+static struct vmc_error *copy_fallback(struct vmc_core *core, uint64_t src,
+				       int out, uint64_t dst, uint64_t len)
+{
+	if (!core->copy_buf && !(core->copy_buf = malloc(BUF_SIZE)))
+		return vmc_error_nomem();
+	while (len) {
+		size_t n = len < BUF_SIZE ? (size_t)len : BUF_SIZE;
+		ssize_t got = pread(core->fd, core->copy_buf, n, (off_t)src);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return got < 0 ? vmc_error_errno(errno, "reading the core")
+				       : vmc_error_new(VMC_ERR_IO, "the core shrank "
+						       "while being read");
+		if (!all_zero(core->copy_buf, (size_t)got)) {
+			struct vmc_error *err = vmc_pwrite_all(out, core->copy_buf,
+							       (size_t)got, dst,
+							       "RAM data");
+			if (err)
+				return err;
+		}
+		src += (uint64_t)got;
+		dst += (uint64_t)got;
+		len -= (uint64_t)got;
+	}
+	return NULL;
+}
+
+static struct vmc_error *copy_range(struct vmc_core *core, uint64_t src,
+				    int out, uint64_t dst, uint64_t len)
+{
+	while (len && !core->no_cfr) {
+		loff_t s = (loff_t)src, d = (loff_t)dst;
+		ssize_t n = copy_file_range(core->fd, &s, out, &d, (size_t)len, 0);
+		if (n > 0) {
+			src += (uint64_t)n;
+			dst += (uint64_t)n;
+			len -= (uint64_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == ENOSPC || errno == EDQUOT ||
+			      errno == EIO || errno == EFBIG))
+			return vmc_error_errno(errno, "copying RAM data");
+		/* EXDEV, EINVAL, ENOSYS, EOPNOTSUPP or a 0 return: this pair of
+		 * files cannot use it; copy by hand from now on. */
+		core->no_cfr = true;
+	}
+	return len ? copy_fallback(core, src, out, dst, len) : NULL;
+}
+
+/* Copy [src, src+len) skipping the input's holes, so that a sparse core
+ * gives a sparse output. */
+static struct vmc_error *copy_sparse(struct vmc_core *core, uint64_t src,
+				     int out, uint64_t dst, uint64_t len)
+{
+	uint64_t end = src + len;
+	while (src < end) {
+		off_t data = lseek(core->fd, (off_t)src, SEEK_DATA);
+		if (data < 0) {
+			if (errno == ENXIO)
+				return NULL;		/* only a hole is left */
+			return copy_range(core, src, out, dst, end - src);
+		}
+		if ((uint64_t)data >= end)
+			return NULL;
+		off_t hole = lseek(core->fd, data, SEEK_HOLE);
+		uint64_t stop = hole < 0 || (uint64_t)hole > end ? end : (uint64_t)hole;
+		struct vmc_error *err = copy_range(core, (uint64_t)data, out,
+						   dst + ((uint64_t)data - src),
+						   stop - (uint64_t)data);
+		if (err)
+			return err;
+		dst += stop - src;
+		src = stop;
+	}
+	return NULL;
+}
+
+struct vmc_error *vmc_core_write_ram(void *ctx, uint64_t paddr, uint64_t len,
+				     int out_fd, uint64_t out_off)
+{
+	struct vmc_core *core = ctx;
+	while (len) {
+		const struct vmc_ram_range *r = vmc_ram_find(core->ram.v, core->ram.n,
+							     paddr, &core->ram_hint);
+		uint64_t in = r ? paddr - r->paddr : 0;
+		if (!r || in >= r->avail)
+			return vmc_error_fault(paddr, "physical 0x%" PRIx64 " has no "
+					       "data in the core", paddr);
+		uint64_t n = r->avail - in < len ? r->avail - in : len;
+		struct vmc_error *err = copy_sparse(core, r->foff + in, out_fd,
+						    out_off, n);
+		if (err)
+			return err;
+		paddr += n;
+		out_off += n;
+		len -= n;
+	}
+	return NULL;
+}
