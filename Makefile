@@ -4,6 +4,7 @@
 #                        the real-guest suite)
 #   make check-real      real Linux guests in QEMU (tests/realguest/)
 #   make check-sanitize  the suite again under ASan + UBSan (build-san/)
+#   make bench-build     build the benchmarks (bench/; `make check` does too)
 #   make deps            install the Debian packages needed to build and test
 #   make install         PREFIX=/usr/local DESTDIR=
 
@@ -12,14 +13,19 @@ BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 BUILD    ?= build
 PYTHON   ?= /usr/bin/python3
-PKGS     := libelf libdw zlib liblz4
+# Link only what the code uses: the product needs no library yet; the unit
+# tests cross-check our ELF reader against libelf; the walker benchmark runs
+# libkdumpfile side by side.
+PKGS     :=
+UNIT_PKGS := libelf
+BENCH_PKGS := libkdumpfile libaddrxlat
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
 CC       ?= cc
 # Recursive (=), so `make deps check` asks pkg-config after deps installed
 # the libraries, not when the Makefile is read.
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+PKG_CFLAGS = $(if $(PKGS),$(shell pkg-config --cflags $(PKGS)))
+PKG_LIBS   = $(if $(PKGS),$(shell pkg-config --libs $(PKGS)))
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral -Wvla
 CFLAGS   ?= -O2 -g
@@ -49,7 +55,7 @@ BIN      := $(BUILD)/vmcore-tool
 .SECONDARY:
 
 .PHONY: all check check-unit check-cli check-mkcore check-real check-sanitize \
-        fixtures deps install uninstall clean sample
+        fixtures deps install uninstall clean sample bench-build
 
 all: vmcore-tool
 
@@ -68,8 +74,21 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(UNIT_PKGS)) -c -o $@ $<
+
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libvmcore.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs $(UNIT_PKGS))
+
+# The walker against libkdumpfile (bench/README.md). Built, not timed, by
+# `make check`, so that the figures it reports can always be reproduced.
+$(BUILD)/walk-bench: bench/walk-bench.c $(BUILD)/libvmcore.a
+	$(CC) $(ALL_CFLAGS) -Isrc $(shell pkg-config --cflags $(BENCH_PKGS)) \
+	  -o $@ $< $(BUILD)/libvmcore.a $(ALL_LDFLAGS) $(LIBS) \
+	  $(shell pkg-config --libs $(BENCH_PKGS))
+
+bench-build: $(BUILD)/walk-bench
 
 $(BUILD)/fixtures/%.core: tests/fixtures/%.core.txt tests/mkcore.py
 	@mkdir -p $(dir $@)
@@ -92,7 +111,7 @@ check-mkcore:
 
 # The real-guest suite runs in `make check` when CI=true (it must not skip
 # there); locally `make check-real` runs it on demand.
-check: check-mkcore check-unit check-cli
+check: vmcore-tool check-mkcore check-unit check-cli bench-build
 ifeq ($(CI),true)
 	$(MAKE) check-real
 endif
@@ -115,7 +134,7 @@ deps:
 SAMPLE     := $(BUILD)/fixtures/sample-x86_64.core
 SAMPLE_OUT := $(BUILD)/sample-gdb.elf
 BANNER_VA  := 0xffffffff97d61900
-sample: $(BIN) $(SAMPLE)
+sample: vmcore-tool $(SAMPLE)
 	@echo '== the input: a QEMU paging=false dump, physical addresses only'
 	$(BIN) ptload --list $(SAMPLE)
 	@echo

@@ -42,9 +42,9 @@ static struct common_opts global_opts;
 enum { OPT_JSON = 0x100, OPT_SORT };
 
 static const struct argp_option common_options[] = {
-	{ "json", OPT_JSON, NULL, 0, "Print JSON for scripts (addresses as \"0x…\" strings)", -1 },
-	{ "quiet", 'q', NULL, 0, "Do not print warnings", -1 },
-	{ "verbose", 'v', NULL, 0, "More detail; show every warning", -1 },
+	{ "json", OPT_JSON, NULL, 0, "Print JSON for scripts (addresses as \"0x…\" strings)", 0 },
+	{ "quiet", 'q', NULL, 0, "Do not print warnings", 0 },
+	{ "verbose", 'v', NULL, 0, "More detail; show every warning", 0 },
 	{ 0 }
 };
 

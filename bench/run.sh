@@ -3,8 +3,8 @@
 #
 # bench/run.sh [WALK-BENCH OPTIONS] [CORE...]
 #
-# Builds bench/walk-bench against build/libvmcore.a and libkdumpfile, then
-# runs it on each CORE (default: the paging=false dumps of the real-guest
+# Builds build/walk-bench (make bench-build: against build/libvmcore.a and
+# libkdumpfile), then runs it on each CORE (default: the paging=false dumps of the real-guest
 # suite, $VMCORE_TOOL_CACHE/dumps/x86_64-{4l,5l}/elf-nopaging.core, with
 # VMCORE_TOOL_CACHE defaulting to ~/.cache/vmcore-tool). See bench/README.md.
 #
@@ -38,24 +38,10 @@ if [ ! -f /usr/include/libkdumpfile/addrxlat.h ]; then
 	fi
 fi
 
-make -s build/libvmcore.a >&2 || die "make build/libvmcore.a failed"
-
-pkgs="libelf libdw zlib liblz4"
-# walk-bench calls libaddrxlat directly, and libkdumpfile.pc does not
-# pull it in: ask for both.
-if pkg-config --exists libkdumpfile libaddrxlat; then
-	kd_cflags=$(pkg-config --cflags libkdumpfile libaddrxlat)
-	kd_libs=$(pkg-config --libs libkdumpfile libaddrxlat)
-else
-	kd_cflags=
-	kd_libs="-lkdumpfile -laddrxlat"
-fi
-# shellcheck disable=SC2086
-${CC:-cc} -std=gnu11 -O2 -g -Wall -Wextra -Wshadow -D_GNU_SOURCE \
-	-D_FILE_OFFSET_BITS=64 -Isrc $(pkg-config --cflags $pkgs) $kd_cflags \
-	-o "$bench/walk-bench" "$bench/walk-bench.c" build/libvmcore.a \
-	$(pkg-config --libs $pkgs) $kd_libs ||
-	die "cannot build bench/walk-bench"
+# The same build `make check` does (bench-build), so what CI builds is
+# what this measures.
+make -s bench-build >&2 || die "make bench-build failed"
+walk_bench=$root/build/walk-bench
 
 # Options (-r REPS, -n COUNT, -s SEED) go first; cores follow.
 opts=()
@@ -63,7 +49,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	-r|-n|-s) [ $# -ge 2 ] || die "$1 needs a value"
 		opts+=("$1" "$2"); shift 2 ;;
-	-h|--help) exec "$bench/walk-bench" -h ;;
+	-h|--help) exec "$walk_bench" -h ;;
 	--) shift; break ;;
 	-*) die "unknown option $1 (see bench/README.md)" ;;
 	*) break ;;
@@ -80,4 +66,4 @@ if [ $# -eq 0 ]; then
 	done
 fi
 
-exec "$bench/walk-bench" "${opts[@]}" "$@"
+exec "$walk_bench" "${opts[@]}" "$@"

@@ -390,11 +390,10 @@ static int bench_one(const char *path, unsigned long *disagreements)
 		vmc_error_free(err);
 		return -1;
 	}
-	struct vmc_machine m;
-	vmc_machine_of(core, &m);
+	const struct vmc_dump *dump = vmc_core_dump(core);
 	struct vmc_root_request req = { .cpu = -1, .swapper = true };
 	struct vmc_root_choice rc;
-	err = vmc_choose_root(&m, &req, &rc);
+	err = vmc_choose_root(dump, &req, &rc);
 	if (err) {
 		fprintf(stderr, "walk-bench: %s: %s\n", path, err->msg);
 		vmc_error_free(err);
@@ -402,7 +401,7 @@ static int bench_one(const char *path, unsigned long *disagreements)
 		return -1;
 	}
 	double t_open_vmc = now() - t0;
-	struct vmc_physmem pm = vmc_core_physmem(core);
+	struct vmc_physmem pm = dump->pm;
 
 	struct kd kd;
 	t0 = now();
@@ -414,7 +413,7 @@ static int bench_one(const char *path, unsigned long *disagreements)
 	double t_open_kd = now() - t0;
 	const addrxlat_fulladdr_t *kroot = &kd.pgt->param.pgt.root;
 	printf("root:     vmcore-tool %s; %u levels, table at phys 0x%"
-	       PRIx64 "\n", rc.why, rc.pg.levels, rc.pg.root);
+	       PRIx64 "\n", rc.why, rc.pg[0].levels, rc.pg[0].root);
 	printf("          libkdumpfile METH_PGT root %s:0x%" PRIx64
 	       ", %u fields (%u-bit VA)\n",
 	       addrxlat_addrspace_name(kroot->as), (uint64_t)kroot->addr,
@@ -440,7 +439,7 @@ static int bench_one(const char *path, unsigned long *disagreements)
 		stats = (struct vmc_walk_stats){0};
 		struct vmc_warnings *wsp = r ? NULL : &ws;
 		t0 = now();
-		err = vmc_walk(&rc.pg, 1, &pm, NULL, &runs, &stats, wsp);
+		err = vmc_walk(rc.pg, 1, &pm, NULL, &runs, &stats, wsp);
 		double t = now() - t0;
 		if (err) {
 			fprintf(stderr, "walk-bench: vmc_walk: %s\n", err->msg);
@@ -564,7 +563,7 @@ static int bench_one(const char *path, unsigned long *disagreements)
 		t0 = now();
 		for (unsigned long i = 0; i < n; i++) {
 			struct vmc_translation t;
-			vmc_translate(&rc.pg, &pm, va[i], &t);
+			vmc_translate(rc.pg, &pm, va[i], &t);
 			xv[i].ok = t.mapped;
 			xv[i].pa = t.paddr;
 		}

@@ -7,7 +7,8 @@ set -euo pipefail
 
 packages=(
 	gcc make pkg-config			# build
-	libelf-dev libdw-dev zlib1g-dev liblz4-dev	# libraries (pkg-config)
+	libelf-dev				# unit tests: libelf cross-checks our reader
+	libkdumpfile-dev			# bench/walk-bench (built by make check)
 	python3 binutils gdb			# tests and the sample: generator, readelf, gdb
 )
 

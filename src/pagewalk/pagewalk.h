@@ -293,7 +293,7 @@ VMC_VEC(vmc_paging_vec, struct vmc_paging)
  * What differs between architectures, in one table each (x86-arch.c,
  * arm64-arch.c); nothing outside pagewalk tests the architecture. A new
  * architecture is one file filling this in plus its entry in arch.c's
- * table (DESIGN-NOTES.md lists the rest).
+ * table (src/README.md lists the rest).
  */
 struct vmc_arch_ops {
 	const char *name;

@@ -30,3 +30,16 @@ else
 	bad make-install "$(cat "$inst.log")" "$(find "$inst" -type f)"
 fi
 rm -rf "$inst" "$inst.log"
+
+# Every command's --help reads cleanly: no line of blanks only, no two blank
+# lines in a row (argp groups can produce both).
+for c in $cmds; do
+	h=$("$VT" "$c" --help)
+	if printf '%s\n' "$h" | grep -qE '^[[:space:]]+$'; then
+		bad "docs-help-blank-$c" "$c --help has a line of white space only"
+	elif printf '%s\n' "$h" | awk 'prev == "" && $0 == "" && NR > 1 { found = 1 } { prev = $0 } END { exit !found }'; then
+		bad "docs-help-double-blank-$c" "$c --help has two blank lines in a row"
+	else
+		ok
+	fi
+done
