@@ -30,8 +30,13 @@
 /* Large-page bits that must be zero: between PAT (bit 12) and the address. */
 #define X86_RSV_2M	0x00000000001fe000ull	/* bits 20:13 */
 #define X86_RSV_1G	0x000000003fffe000ull	/* bits 29:13 */
-/* PAE PDPTE reserved bits: 2:1, 8:5 and 63 (SDM Table 4-8). */
-#define PAE_PDPTE_RSV	(0x1e6ull | X86_XD)
+/* PAE without long mode: bits 62:52 fault as reserved at every level, and
+ * bit 63 too in a PDPTE (QEMU target/i386 mmu_translate: PG_HI_USER_MASK
+ * and PG_NX_MASK). The SDM also lists PDPTE bits 2:1 and 8:5 as reserved,
+ * but QEMU ignores them and sets A (bit 5) in every PDPTE it walks: a
+ * running guest's PDPTEs have it, so we ignore them too (RULES.md). */
+#define PAE_HI_RSV	0x7ff0000000000000ull
+#define PAE_PDPTE_RSV	(PAE_HI_RSV | X86_XD)
 /* 32-bit 4M page: PA[31:22] = PDE[31:22], PA[39:32] = PDE[20:13] (PSE-36),
  * bit 21 reserved (SDM Table 4-4). */
 #define X86_32_ADDR_4M	0xffc00000ull
@@ -114,13 +119,15 @@ static void decode_pae(const struct vmc_paging *pg, unsigned level, uint64_t e,
 		return;
 	if (level == 3) {
 		if (e & PAE_PDPTE_RSV)
-			return reserved(out, "bits 2:1, 8:5 or 63 of a PAE PDPTE");
+			return reserved(out, "bits 63:52 of a PAE PDPTE");
 		/* PDPTEs carry no permissions: everything is allowed. */
 		out->kind = VMC_ENTRY_TABLE;
 		out->addr = e & X86_ADDR_4K;
 		out->allow = VMC_RUN_W | VMC_RUN_U | VMC_RUN_X;
 		return;
 	}
+	if (e & PAE_HI_RSV)
+		return reserved(out, "bits 62:52 of a PAE entry");
 	decode_x86_64(pg, level, e, out);
 }
 
