@@ -433,6 +433,9 @@ struct vmc_dump {
 		uint64_t file_size;
 		unsigned note_segments;	/* PT_NOTEs with data */
 		uint64_t notes_foff;	/* the first one's offset */
+		/* file_size less a header table that an earlier in-place
+		 * rewrite appended (which a new one may replace). */
+		uint64_t data_end;
 	} flat;
 };
 

@@ -355,6 +355,34 @@ static struct vmc_error *parse_notes(struct vmc_core *core,
 	return NULL;
 }
 
+/* Where the program header table (and its PN_XNUM section header) starts
+ * when it is the last thing in the file, past every byte a segment holds:
+ * what `remap --in-place` appends. QEMU never writes that (its headers come
+ * first), so a repeated in-place rewrite can replace the table instead of
+ * appending another. Else the file size. */
+static uint64_t appended_tables_start(const struct vmc_core *core)
+{
+	size_t phent = core->elf_class == ELFCLASS64 ? sizeof(Elf64_Phdr)
+						      : sizeof(Elf32_Phdr);
+	size_t shent = core->elf_class == ELFCLASS64 ? sizeof(Elf64_Shdr)
+						      : sizeof(Elf32_Shdr);
+	uint64_t end = core->e_phoff + (uint64_t)core->phnum * phent;
+	if (core->pn_xnum) {
+		if (core->e_shoff != end)
+			return core->file_size;
+		end += shent;
+	}
+	if (end != core->file_size || core->e_phoff < 64)
+		return core->file_size;
+	for (size_t i = 0; i < core->segs.n; i++) {
+		const struct vmc_segment *s = &core->segs.v[i];
+		if (s->kind != VMC_SEG_ABSENT && s->avail &&
+		    s->offset + s->avail > core->e_phoff)
+			return core->file_size;
+	}
+	return core->e_phoff;
+}
+
 static void fill_dump(struct vmc_core *core)
 {
 	struct vmc_dump *d = &core->dump;
@@ -391,6 +419,7 @@ static void fill_dump(struct vmc_core *core)
 	d->flat.ok = true;
 	d->flat.elf_class = core->elf_class;
 	d->flat.file_size = core->file_size;
+	d->flat.data_end = appended_tables_start(core);
 	for (size_t i = 0; i < core->segs.n; i++) {
 		const struct vmc_segment *s = &core->segs.v[i];
 		if (s->type != PT_NOTE || s->kind == VMC_SEG_ABSENT)

@@ -39,7 +39,9 @@ static struct vmc_error *place_in_place(const struct vmc_dump *d,
 				     "PT_NOTEs", d->flat.note_segments);
 	uint64_t nph = plan->segs.n;
 	plan->notes_off = d->flat.notes_foff;
-	plan->phoff = align_up(d->flat.file_size, 8);
+	/* After the data; a table an earlier in-place rewrite appended is
+	 * replaced, so that repeated rewrites do not grow the file. */
+	plan->phoff = align_up(d->flat.data_end, 8);
 	plan->shoff = nph >= PN_XNUM ? plan->phoff + nph * phent : 0;
 	plan->file_size = plan->phoff + nph * phent + (plan->shoff ? shent : 0);
 	return NULL;

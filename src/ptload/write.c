@@ -44,8 +44,18 @@ static void put_phdr(uint8_t *p, const struct vmc_segment *s, uint8_t cls)
 	}
 }
 
-/* The ELF header for plan (little-endian: we write what we read). */
+/* The ELF header for plan with its tables at phoff (little-endian: we write
+ * what we read). */
+static void build_ehdr_at(const struct vmc_plan *plan, uint64_t phoff,
+			  uint8_t *h);
+
 static void build_ehdr(const struct vmc_plan *plan, uint8_t *h)
+{
+	build_ehdr_at(plan, plan->phoff, h);
+}
+
+static void build_ehdr_at(const struct vmc_plan *plan, uint64_t phoff,
+			  uint8_t *h)
 {
 	bool e64 = plan->elf_class == ELFCLASS64;
 	uint64_t nph = plan->segs.n;
@@ -59,17 +69,19 @@ static void build_ehdr(const struct vmc_plan *plan, uint8_t *h)
 	vmc_put32(h + 20, EV_CURRENT, false);
 	uint16_t phnum = nph >= PN_XNUM ? PN_XNUM : (uint16_t)nph;
 	uint16_t shnum = plan->shoff ? 1 : 0;
+	/* The section header follows the program headers (place.c). */
+	uint64_t shoff = plan->shoff ? phoff + (plan->shoff - plan->phoff) : 0;
 	if (e64) {
-		vmc_put64(h + 32, plan->phoff, false);
-		vmc_put64(h + 40, plan->shoff, false);
+		vmc_put64(h + 32, phoff, false);
+		vmc_put64(h + 40, shoff, false);
 		vmc_put16(h + 52, sizeof(Elf64_Ehdr), false);
 		vmc_put16(h + 54, sizeof(Elf64_Phdr), false);
 		vmc_put16(h + 56, phnum, false);
 		vmc_put16(h + 58, shnum ? sizeof(Elf64_Shdr) : 0, false);
 		vmc_put16(h + 60, shnum, false);
 	} else {
-		vmc_put32(h + 28, (uint32_t)plan->phoff, false);
-		vmc_put32(h + 32, (uint32_t)plan->shoff, false);
+		vmc_put32(h + 28, (uint32_t)phoff, false);
+		vmc_put32(h + 32, (uint32_t)shoff, false);
 		vmc_put16(h + 40, sizeof(Elf32_Ehdr), false);
 		vmc_put16(h + 42, sizeof(Elf32_Phdr), false);
 		vmc_put16(h + 44, phnum, false);
@@ -286,34 +298,62 @@ struct vmc_error *vmc_plan_write(const struct vmc_dump *d,
 	return err;
 }
 
-struct vmc_error *vmc_plan_write_in_place(const char *path,
-					  const struct vmc_plan *plan)
+/* Tables at off, durable; then the ELF header pointing at them, durable.
+ * Between the two fsyncs the old view is intact; after, the new one. */
+static struct vmc_error *switch_tables(int fd, const struct vmc_plan *plan,
+				       const uint8_t *tables, size_t tlen,
+				       uint64_t off)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return vmc_error_errno(errno, "cannot open for writing");
-	size_t tlen;
-	uint8_t *tables = build_tables(plan, &tlen);
-	struct vmc_error *err = tables ? NULL : vmc_error_nomem();
-	/* 1. Append the new tables past the end: the old view is untouched. */
-	if (!err)
-		err = vmc_pwrite_all(fd, tables, tlen, plan->phoff,
-				     "program headers");
-	free(tables);
-	/* 2. Make them durable before anything points at them. */
+	struct vmc_error *err = vmc_pwrite_all(fd, tables, tlen, off,
+					       "program headers");
 	if (!err && fsync(fd) < 0)
 		err = vmc_error_errno(errno, "fsync");
-	/* 3. Switch views with one write of the ELF header (64 bytes, inside
-	 * one sector), then make that durable. */
 	if (!err) {
+		/* One write of the ELF header (64 bytes, inside one sector). */
 		uint8_t ehdr[sizeof(Elf64_Ehdr)];
-		build_ehdr(plan, ehdr);
+		build_ehdr_at(plan, off, ehdr);
 		err = vmc_pwrite_all(fd, ehdr, plan->elf_class == ELFCLASS64 ?
 				     sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr), 0,
 				     "the ELF header");
 	}
 	if (!err && fsync(fd) < 0)
 		err = vmc_error_errno(errno, "fsync");
+	return err;
+}
+
+struct vmc_error *vmc_plan_write_in_place(const char *path,
+					  const struct vmc_plan *plan)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return vmc_error_errno(errno, "cannot open for writing");
+	struct stat st;
+	size_t tlen;
+	uint8_t *tables = NULL;
+	struct vmc_error *err = NULL;
+	if (fstat(fd, &st) < 0)
+		err = vmc_error_errno(errno, "cannot stat");
+	else if (!(tables = build_tables(plan, &tlen)))
+		err = vmc_error_nomem();
+	uint64_t size = err ? 0 : (uint64_t)st.st_size;
+	if (!err && plan->phoff >= size) {
+		/* First rewrite: append past the end, then switch. */
+		err = switch_tables(fd, plan, tables, tlen, plan->phoff);
+	} else if (!err) {
+		/* The slot holds the live table of an earlier rewrite: switch to
+		 * a copy past the end first, then back into the slot, then cut
+		 * the copy off. Each step leaves one complete, durable view. */
+		uint64_t spare = (size + 7) & ~UINT64_C(7);
+		err = switch_tables(fd, plan, tables, tlen, spare);
+		if (!err)
+			err = switch_tables(fd, plan, tables, tlen, plan->phoff);
+		if (!err && ftruncate(fd, (off_t)plan->file_size) < 0)
+			err = vmc_error_errno(errno, "truncating to 0x%" PRIx64
+					      " bytes", plan->file_size);
+		if (!err && fsync(fd) < 0)
+			err = vmc_error_errno(errno, "fsync");
+	}
+	free(tables);
 	if (close(fd) < 0 && !err)
 		err = vmc_error_errno(errno, "close");
 	return err;
