@@ -208,6 +208,43 @@ static struct vmc_error *find_unplaced(struct vmc_core *core)
 	return err;
 }
 
+static int cmp_extent_foff(const void *a, const void *b)
+{
+	const struct extent *x = a, *y = b;
+	return x->foff < y->foff ? -1 : x->foff > y->foff;
+}
+
+/* PT_LOADs that put the same file bytes at different physical addresses:
+ * the file says both ranges hold those bytes, and each physical byte is
+ * still read from where its own PT_LOAD says (never from a neighbour's
+ * copy). Say so once per pair, since a sane dump never does it. */
+static struct vmc_error *warn_shared_bytes(const struct extent *ex, size_t n,
+					   struct vmc_warnings *ws)
+{
+	if (n < 2)
+		return NULL;
+	struct extent *byoff = malloc(n * sizeof(*byoff));
+	if (!byoff)
+		return vmc_error_nomem();
+	memcpy(byoff, ex, n * sizeof(*byoff));
+	qsort(byoff, n, sizeof(*byoff), cmp_extent_foff);
+	size_t far = 0;		/* the extent reaching furthest so far */
+	for (size_t i = 1; i < n; i++) {
+		const struct extent *a = &byoff[far], *b = &byoff[i];
+		uint64_t a_fend = a->foff + (a->end - a->paddr);
+		if (b->foff < a_fend && !same_delta(a, b))
+			vmc_warn(ws, "PT_LOAD[%" PRIu32 "] (physical 0x%" PRIx64 ") "
+				 "and PT_LOAD[%" PRIu32 "] (physical 0x%" PRIx64 ") "
+				 "share file bytes at offset 0x%" PRIx64 ": the "
+				 "core gives both physical ranges the same contents",
+				 a->seg, a->paddr, b->seg, b->paddr, b->foff);
+		if (b->foff + (b->end - b->paddr) > a_fend)
+			far = i;
+	}
+	free(byoff);
+	return NULL;
+}
+
 struct vmc_error *vmc_core_build_ram(struct vmc_core *core,
 				     struct vmc_warnings *ws)
 {
@@ -218,8 +255,10 @@ struct vmc_error *vmc_core_build_ram(struct vmc_core *core,
 		return vmc_error_nomem();
 	struct vmc_error *err = NULL;
 	if (n) {
+		err = warn_shared_bytes(ex, n, ws);
 		qsort(ex, n, sizeof(*ex), cmp_extent);
-		err = merge(core, ex, n, ws);
+		if (!err)
+			err = merge(core, ex, n, ws);
 		if (!err && any_virtual)
 			err = infer_gaps(core);
 		if (!err)

@@ -122,7 +122,8 @@ static uint64_t ram_prefix(const struct vmc_dump *d, const size_t *next_data,
 
 struct vmc_error *vmc_layout_virtual(const struct vmc_dump *d,
 				     const struct vmc_run_vec *runs,
-				     struct vmc_plan *plan)
+				     uint64_t max_segs, struct vmc_plan *plan,
+				     struct vmc_warnings *ws)
 {
 	if (!add_seg(plan, PT_NOTE, 0, 0, 0, 0, VMC_SEG_VIRTUAL))
 		return vmc_error_nomem();
@@ -136,7 +137,16 @@ struct vmc_error *vmc_layout_virtual(const struct vmc_dump *d,
 		while (left) {
 			bool in_ram;
 			uint64_t n = ram_prefix(d, next_data, pa, left, &in_ram);
-			if (in_ram) {
+			if (in_ram && plan->stats.virtual_segs >= max_segs) {
+				if (!plan->stats.over_budget_bytes)
+					vmc_warn(ws, "more than %" PRIu64 " PT_LOADs: "
+						 "mappings from virtual 0x%016" PRIx64
+						 " on are left out (the page tables "
+						 "alias RAM ranges without bound; "
+						 "--exclude can leave out the aliases)",
+						 max_segs, va);
+				plan->stats.over_budget_bytes += n;
+			} else if (in_ram) {
 				if (!add_seg(plan, PT_LOAD, va, pa, n,
 					     pflags(runs->v[i].flags),
 					     VMC_SEG_VIRTUAL)) {

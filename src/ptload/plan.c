@@ -102,7 +102,7 @@ struct vmc_error *vmc_plan_build(const struct vmc_dump *d,
 				       &plan->stats.excluded_bytes);
 	}
 	if (!err)
-		err = vmc_layout_virtual(d, &runs, plan);
+		err = vmc_layout_virtual(d, &runs, view.budget, plan, ws);
 	vmc_run_vec_free(&runs);
 	if (!err && !opts->allow_empty)
 		err = check_not_empty(d, &view, plan);

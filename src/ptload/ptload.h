@@ -80,6 +80,7 @@ struct vmc_plan_stats {
 	uint64_t not_ram_bytes;		/* mapped, but not RAM in the dump: left out */
 	uint64_t conflict_bytes;	/* VA mapped twice differently: first kept */
 	uint64_t excluded_bytes;
+	uint64_t over_budget_bytes;	/* mapped, left out past max_segs */
 	struct vmc_walk_stats walk;	/* what the walk saw and skipped */
 };
 
@@ -110,10 +111,14 @@ struct vmc_kernel_hints {
 /* Append a PT_NOTE (phdr 0) and the virtual segments for disjoint sorted
  * runs, split where RAM ranges end; mapped bytes that are not RAM with data
  * in the dump (device memory) are left out and counted, and the RAM they
- * reach is counted in stats.mapped_ram_bytes. O(n log n). */
+ * reach is counted in stats.mapped_ram_bytes. At most max_segs segments:
+ * page tables that alias RAM ranges without bound (each of 2^18 1G pages
+ * over a thousand ranges) would otherwise make more PT_LOADs than memory;
+ * the rest is counted in stats.over_budget_bytes, with a warning. */
 struct vmc_error *vmc_layout_virtual(const struct vmc_dump *d,
 				     const struct vmc_run_vec *runs,
-				     struct vmc_plan *plan);
+				     uint64_t max_segs, struct vmc_plan *plan,
+				     struct vmc_warnings *ws);
 /* gdb: after the virtual segments, the RAM none of them covers (filler). */
 struct vmc_error *vmc_layout_gdb(const struct vmc_dump *d, bool no_filler,
 				 struct vmc_plan *plan);

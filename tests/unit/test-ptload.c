@@ -136,7 +136,7 @@ static void test_layout_virtual_and_gdb(void)
 	};
 	set_runs(&v, r, 3);
 	struct vmc_plan plan = { .elf_class = ELFCLASS64 };
-	CHECK(vmc_layout_virtual(&d, &v, &plan) == NULL);
+	CHECK(vmc_layout_virtual(&d, &v, UINT64_MAX, &plan, NULL) == NULL);
 	CHECK_U64(plan.segs.n, 4);	/* PT_NOTE + 3 */
 	CHECK_U64(plan.segs.v[0].type, PT_NOTE);
 	CHECK_U64(plan.segs.v[1].memsz, 0x10000);
@@ -169,7 +169,7 @@ static void test_layout_filler_and_crash(void)
 	};
 	set_runs(&v, r, 2);
 	struct vmc_plan plan = { .elf_class = ELFCLASS64 };
-	CHECK(vmc_layout_virtual(&d, &v, &plan) == NULL);
+	CHECK(vmc_layout_virtual(&d, &v, UINT64_MAX, &plan, NULL) == NULL);
 	CHECK(vmc_layout_gdb(&d, false, &plan) == NULL);
 	/* Filler: [0,4K), [12K,16K), [20K,64K), [1M, 1M+32K). */
 	CHECK_U64(plan.stats.filler_segs, 4);
@@ -179,7 +179,7 @@ static void test_layout_filler_and_crash(void)
 	vmc_plan_fini(&plan);
 
 	plan = (struct vmc_plan){ .elf_class = ELFCLASS64 };
-	CHECK(vmc_layout_virtual(&d, &v, &plan) == NULL);
+	CHECK(vmc_layout_virtual(&d, &v, UINT64_MAX, &plan, NULL) == NULL);
 	struct vmc_kernel_hints kh = { .kernel_start = 0xffff800000000000,
 				       .image_base = 0xffffffff80000000 };
 	CHECK(vmc_layout_crash(&d, &kh, &plan) == NULL);
@@ -213,7 +213,7 @@ static void test_place_many(void)
 	struct vmc_run_vec v = {0};
 	*vmc_run_vec_push(&v) = run(0xffff888000000000, 0, N * 0x2000);
 	struct vmc_plan plan = { .elf_class = ELFCLASS64 };
-	CHECK(vmc_layout_virtual(&d, &v, &plan) == NULL);
+	CHECK(vmc_layout_virtual(&d, &v, UINT64_MAX, &plan, NULL) == NULL);
 	CHECK_U64(plan.segs.n, N + 1);
 	CHECK(vmc_place(&d, &plan) == NULL);
 	bool ok = true;
