@@ -82,3 +82,8 @@ for layout in gdb crash; do
 		bad "scale-remap-$layout-covers" "remap --dry-run --layout=$layout: see the assertion above"
 done
 rm -rf "$scale_tmp"
+
+# The benchmark that measures this runs (tiny sizes, one repetition; its
+# times are not looked at).
+expect_grep scale-bench-runs 0 '^ +600 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +856$' \
+	env VMCORE_TOOL="$VT" bash "$here/../../bench/ranges-bench.sh" -r 1 300 600
