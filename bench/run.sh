@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # bench/run.sh [WALK-BENCH OPTIONS] [CORE...]
+# bench/run.sh ranges [RANGES-BENCH OPTIONS]   (bench/ranges-bench.sh)
 #
 # Builds build/walk-bench (make bench-build: against build/libvmcore.a and
 # libkdumpfile), then runs it on each CORE (default: the paging=false dumps of the real-guest
@@ -17,6 +18,12 @@ root=$(dirname "$bench")
 cd "$root"
 
 die() { echo "bench/run.sh: $*" >&2; exit 2; }
+
+# `ranges` needs neither libkdumpfile nor walk-bench.
+if [ "${1:-}" = ranges ]; then
+	shift
+	exec bash "$bench/ranges-bench.sh" "$@"
+fi
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"
