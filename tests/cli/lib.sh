@@ -8,6 +8,8 @@
 #   expect_json NAME PYEXPR CMD...         stdout is JSON; PYEXPR (with `d`
 #                                          bound to it) is true; the exit
 #                                          status is $JSON_STATUS (default 0)
+#   not_run NAME WHY                       a test this machine cannot run:
+#                                          one line saying so, not a pass
 #
 # Goldens: with UPDATE=1 in the environment (`make check-cli UPDATE=1`),
 # `expect` does not compare: it checks the exit status, then (re)writes
@@ -18,6 +20,7 @@
 
 pass=0
 fail=0
+notrun=0
 VT=${VMCORE_TOOL:?set VMCORE_TOOL}
 FX=$(cd "${FIXTURES:?set FIXTURES}" && pwd)
 PY=${PYTHON:-/usr/bin/python3}
@@ -29,6 +32,11 @@ bad() {
 	printf 'FAIL %s\n' "$1"
 	shift
 	printf '%s\n' "$@" | sed 's/^/     /'
+}
+
+not_run() {
+	notrun=$((notrun + 1))
+	printf 'NOT RUN %s: %s\n' "$1" "$2"
 }
 
 run_in_fixtures() { (cd "$FX" && "$@") 2>&1; }

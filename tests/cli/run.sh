@@ -9,5 +9,5 @@ for t in "$here"/t-*.sh; do
 done
 check_goldens_used
 [ -n "$UPDATE" ] && echo "cli: UPDATE=1: goldens not compared; $rewritten rewritten"
-echo "cli: $pass passed, $fail failed"
+echo "cli: $pass passed, $fail failed$([ "$notrun" -eq 0 ] || echo ", $notrun not run")"
 [ "$fail" -eq 0 ]

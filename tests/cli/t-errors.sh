@@ -42,8 +42,8 @@ expect_grep no-load 0 'warning: no PT_LOAD segments: the core holds no memory' \
 	"$VT" info bad-no-load.core
 # -q silences warnings, and nothing else.
 expect_grep quiet 0 '^file: +bad-no-load.core$' "$VT" -q info bad-no-load.core
-got=$(cd "$FX" && "$VT" info -q bad-no-load.core 2>&1 >/dev/null)
-[ -z "$got" ] && ok || bad quiet-stderr "-q printed: $got"
+got=$(cd "$FX" && "$VT" info -q bad-no-load.core 2>&1 >/dev/null); rc=$?
+[ "$rc" = 0 ] && [ -z "$got" ] && ok || bad quiet-stderr "exit $rc; -q printed: $got"
 
 # Usage errors: status 64.
 expect_grep no-command 64 'no COMMAND given' "$VT"

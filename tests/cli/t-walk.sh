@@ -3,6 +3,8 @@
 S=sample-x86_64.core
 BANNER_VA=0xffffffff97d61900	# linux_banner, from the guest's /proc/kallsyms
 banner=$(sed -n 's/^#   \(Linux version .*\)$/\1/p' "$(dirname "${BASH_SOURCE[0]}")/../fixtures/sample-x86_64.core.txt")
+# (an empty banner would make the read-banner checks compare nothing)
+[ -n "$banner" ] && ok || bad walk-banner-known "no '#   Linux version' line in sample-x86_64.core.txt"
 
 expect vtop-banner 0 "$VT" vtop $S $BANNER_VA
 
@@ -40,7 +42,7 @@ expect_json maps-user 'd["summary"]["mappings"] == 449 and all(int(r["vaddr"], 1
 	"$VT" maps --user --json $S
 expect_json maps-swapper 'd["summary"]["mappings"] == 74546 and d["summary"]["tables"] == 106' \
 	"$VT" maps --swapper --json $S
-expect_json maps-sorted 'all(int(a["vaddr"], 16) + int(a["size"], 16) <= int(b["vaddr"], 16) for a, b in zip(d["ranges"], d["ranges"][1:]))' \
+expect_json maps-sorted 'len(d["ranges"]) > 1 and all(int(a["vaddr"], 16) + int(a["size"], 16) <= int(b["vaddr"], 16) for a, b in zip(d["ranges"], d["ranges"][1:]))' \
 	"$VT" maps --json $S
 
 # Usage errors in the walk options.
