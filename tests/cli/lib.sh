@@ -10,6 +10,7 @@
 #                                          status is $JSON_STATUS (default 0)
 #   not_run NAME WHY                       a test this machine cannot run:
 #                                          one line saying so, not a pass
+#   faulty VMC_FAULT_X=V... CMD...         CMD under tests/shim/faults.c
 #
 # Goldens: with UPDATE=1 in the environment (`make check-cli UPDATE=1`),
 # `expect` does not compare: it checks the exit status, then (re)writes
@@ -37,6 +38,14 @@ bad() {
 not_run() {
 	notrun=$((notrun + 1))
 	printf 'NOT RUN %s: %s\n' "$1" "$2"
+}
+
+# faulty VMC_FAULT_X=VALUE... CMD...: CMD with the fault-injection shim
+# (tests/shim/faults.c; make check-cli sets VMC_FAULTS to its path)
+# preloaded. ASan, if the tool has it, must not insist on being first.
+faulty() {
+	env LD_PRELOAD="${VMC_FAULTS:?}${LD_PRELOAD:+:$LD_PRELOAD}" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
 }
 
 run_in_fixtures() { (cd "$FX" && "$@") 2>&1; }
