@@ -2,6 +2,7 @@
 #   make                 build ./vmcore-tool
 #   make check           unit tests, fixture and CLI tests (and, with CI=true,
 #                        the real-guest suite)
+#   make check-cli UPDATE=1  rewrite the CLI goldens (tests/cli/README.md)
 #   make check-real      real Linux guests in QEMU (tests/realguest/)
 #   make check-sanitize  the suite again under ASan + UBSan (build-san/)
 #   make bench-build     build the benchmarks (bench/; `make check` does too)
@@ -102,9 +103,18 @@ fixtures: $(FIXTURES)
 check-unit: $(BUILD)/unit-tests fixtures
 	$(BUILD)/unit-tests $(BUILD)/fixtures
 
-check-cli: $(BIN) fixtures
+# The CLI tests' fault injection (tests/shim/faults.c), loaded with
+# LD_PRELOAD: plain flags, without the sanitizers and without
+# _FILE_OFFSET_BITS (it defines both pwrite and pwrite64).
+FAULTS   := $(BUILD)/libvmc-faults.so
+$(FAULTS): tests/shim/faults.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+
+# UPDATE=1 rewrites the goldens in tests/cli/expected/ instead of comparing.
+check-cli: $(BIN) fixtures $(FAULTS)
 	VMCORE_TOOL=$(BIN) FIXTURES=$(BUILD)/fixtures PYTHON=$(PYTHON) \
-	  bash tests/cli/run.sh
+	  VMC_FAULTS=$(abspath $(FAULTS)) UPDATE=$(UPDATE) bash tests/cli/run.sh
 
 check-mkcore:
 	PYTHON=$(PYTHON) bash tests/mkcore-selftest.sh

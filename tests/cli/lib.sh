@@ -2,14 +2,26 @@
 # (so paths in messages are short and stable) and compares its combined
 # output and exit status with what the test expects.
 #
-#   expect NAME STATUS CMD... <<'EOF'      exact stdout+stderr
+#   expect NAME STATUS CMD...              stdout+stderr equal, byte for
+#                                          byte, tests/cli/expected/NAME.out
 #   expect_grep NAME STATUS REGEX CMD...   output matches an extended regex
 #   expect_json NAME PYEXPR CMD...         stdout is JSON; PYEXPR (with `d`
 #                                          bound to it) is true; the exit
 #                                          status is $JSON_STATUS (default 0)
+#   not_run NAME WHY                       a test this machine cannot run:
+#                                          one line saying so, not a pass
+#   faulty VMC_FAULT_X=V... CMD...         CMD under tests/shim/faults.c
+#
+# Goldens: with UPDATE=1 in the environment (`make check-cli UPDATE=1`),
+# `expect` does not compare: it checks the exit status, then (re)writes
+# expected/NAME.out with what the command printed and says which files it
+# changed. Review the result with `git diff tests/cli/expected`. Without
+# UPDATE, a missing golden file is a failure. Each NAME is used once, and a
+# golden that no test uses is a failure too (run.sh checks at the end).
 
 pass=0
 fail=0
+notrun=0
 VT=${VMCORE_TOOL:?set VMCORE_TOOL}
 FX=$(cd "${FIXTURES:?set FIXTURES}" && pwd)
 PY=${PYTHON:-/usr/bin/python3}
@@ -23,20 +35,77 @@ bad() {
 	printf '%s\n' "$@" | sed 's/^/     /'
 }
 
+not_run() {
+	notrun=$((notrun + 1))
+	printf 'NOT RUN %s: %s\n' "$1" "$2"
+}
+
+# faulty VMC_FAULT_X=VALUE... CMD...: CMD with the fault-injection shim
+# (tests/shim/faults.c; make check-cli sets VMC_FAULTS to its path)
+# preloaded. ASan, if the tool has it, must not insist on being first.
+faulty() {
+	env LD_PRELOAD="${VMC_FAULTS:?}${LD_PRELOAD:+:$LD_PRELOAD}" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
+}
+
 run_in_fixtures() { (cd "$FX" && "$@") 2>&1; }
+
+EXPECTED=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/expected
+case ${UPDATE:-} in
+''|0) UPDATE= ;;
+1) ;;
+*) echo "lib.sh: UPDATE is '$UPDATE'; set UPDATE=1 to rewrite goldens, or leave it unset" >&2
+   exit 64 ;;
+esac
+declare -A golden_used=()
+rewritten=0
 
 expect() {
 	local name=$1 status=$2; shift 2
-	local want got rc
-	want=$(cat)
-	got=$(run_in_fixtures "$@"); rc=$?
+	local file=$EXPECTED/$name.out out rc
+	case $name in
+	''|*[!A-Za-z0-9._-]*)
+		bad "$name" "expect: NAME must be letters, digits, '.', '_' or '-'"
+		return ;;
+	esac
+	if [ -n "${golden_used[$name]:-}" ]; then
+		bad "$name" "expect: NAME used twice (both would share expected/$name.out)"
+		return
+	fi
+	golden_used[$name]=1
+	out=$(mktemp)
+	run_in_fixtures "$@" >"$out"; rc=$?
 	if [ "$rc" != "$status" ]; then
-		bad "$name" "exit status $rc, expected $status" "command: $*" "$got"
-	elif [ "$got" != "$want" ]; then
-		bad "$name" "command: $*" "$(diff <(printf '%s\n' "$want") <(printf '%s\n' "$got"))"
+		bad "$name" "exit status $rc, expected $status" "command: $*" "$(cat "$out")"
+	elif [ -n "$UPDATE" ]; then
+		if ! cmp -s "$out" "$file"; then
+			[ -e "$file" ] && echo "UPDATE: rewrote expected/$name.out" ||
+				echo "UPDATE: created expected/$name.out"
+			cp "$out" "$file"
+			rewritten=$((rewritten + 1))
+		fi
+		ok
+	elif [ ! -e "$file" ]; then
+		bad "$name" "no golden tests/cli/expected/$name.out (make check-cli UPDATE=1 creates it)" \
+			"command: $*" "$(cat "$out")"
+	elif ! cmp -s "$file" "$out"; then
+		bad "$name" "command: $*" \
+			"$(diff -u --label "expected/$name.out" --label output "$file" "$out")"
 	else
 		ok
 	fi
+	rm -f "$out"
+}
+
+# Goldens that no `expect` ran: a renamed or deleted test left them behind.
+check_goldens_used() {
+	local f name
+	for f in "$EXPECTED"/*.out; do
+		[ -e "$f" ] || continue
+		name=$(basename "$f" .out)
+		[ -n "${golden_used[$name]:-}" ] ||
+			bad "golden-unused-$name" "tests/cli/expected/$name.out: no test uses it"
+	done
 }
 
 expect_grep() {

@@ -1,10 +1,13 @@
 #!/bin/bash
 # Runs every tests/cli/t-*.sh; the last line is "cli: N passed, N failed".
+# UPDATE=1 rewrites the goldens in tests/cli/expected/ (see lib.sh).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 for t in "$here"/t-*.sh; do
 	. "$t"
 done
-echo "cli: $pass passed, $fail failed"
+check_goldens_used
+[ -n "$UPDATE" ] && echo "cli: UPDATE=1: goldens not compared; $rewritten rewritten"
+echo "cli: $pass passed, $fail failed$([ "$notrun" -eq 0 ] || echo ", $notrun not run")"
 [ "$fail" -eq 0 ]

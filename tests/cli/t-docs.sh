@@ -16,6 +16,8 @@ done
 if command -v groff >/dev/null; then
 	w=$(groff -man -Tutf8 -ww -z "$man_file" 2>&1)
 	[ -z "$w" ] && ok || bad docs-groff "$w"
+else
+	not_run docs-groff "groff is not installed"
 fi
 
 # make install honours PREFIX and DESTDIR, and installs binary and man page.
@@ -34,8 +36,10 @@ rm -rf "$inst" "$inst.log"
 # Every command's --help reads cleanly: no line of blanks only, no two blank
 # lines in a row (argp groups can produce both).
 for c in $cmds; do
-	h=$("$VT" "$c" --help)
-	if printf '%s\n' "$h" | grep -qE '^[[:space:]]+$'; then
+	h=$("$VT" "$c" --help); rc=$?
+	if [ "$rc" != 0 ] || [ -z "$h" ]; then
+		bad "docs-help-$c" "$c --help: exit $rc, $(printf '%s' "$h" | wc -l) lines"
+	elif printf '%s\n' "$h" | grep -qE '^[[:space:]]+$'; then
 		bad "docs-help-blank-$c" "$c --help has a line of white space only"
 	elif printf '%s\n' "$h" | awk 'prev == "" && $0 == "" && NR > 1 { found = 1 } { prev = $0 } END { exit !found }'; then
 		bad "docs-help-double-blank-$c" "$c --help has two blank lines in a row"

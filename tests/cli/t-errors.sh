@@ -1,39 +1,23 @@
 # Every malformed input: one clear line naming the file, the place and the
 # cause, and the documented exit status (2 error, 64 usage).
 
-expect missing-file 2 "$VT" info no-such.core <<'OUT'
-vmcore-tool: no-such.core: cannot open: No such file or directory
-OUT
+expect missing-file 2 "$VT" info no-such.core
 
-expect directory 2 "$VT" info . <<'OUT'
-vmcore-tool: .: is a directory
-OUT
+expect directory 2 "$VT" info .
 
 : > "$FX/empty.core"
-expect empty-file 2 "$VT" info empty.core <<'OUT'
-vmcore-tool: empty.core: empty file
-OUT
+expect empty-file 2 "$VT" info empty.core
 
 printf 'this is not an ELF file\n' > "$FX/text.core"
-expect not-elf 2 "$VT" info text.core <<'OUT'
-vmcore-tool: text.core: not an ELF file (no ELF magic at offset 0)
-OUT
+expect not-elf 2 "$VT" info text.core
 
-expect not-core 2 "$VT" info bad-not-core.core <<'OUT'
-vmcore-tool: bad-not-core.core: not a core file (e_type 2, ET_EXEC; expected ET_CORE)
-OUT
+expect not-core 2 "$VT" info bad-not-core.core
 
-expect big-endian 2 "$VT" info bad-big-endian.core <<'OUT'
-vmcore-tool: bad-big-endian.core: big-endian (ELFDATA2MSB) cores are not supported
-OUT
+expect big-endian 2 "$VT" info bad-big-endian.core
 
-expect unknown-machine 2 "$VT" ptload --list bad-machine.core <<'OUT'
-vmcore-tool: bad-machine.core: machine 22 (s390) is not supported (x86_64, i386 and aarch64 are)
-OUT
+expect unknown-machine 2 "$VT" ptload --list bad-machine.core
 
-expect truncated-ehdr 2 "$VT" info bad-truncated-ehdr.core <<'OUT'
-vmcore-tool: bad-truncated-ehdr.core: truncated ELF header (file has 40 bytes, an ELF64 header needs 64)
-OUT
+expect truncated-ehdr 2 "$VT" info bad-truncated-ehdr.core
 
 expect_grep phdrs-past-eof 2 \
 	'^vmcore-tool: bad-phdrs-past-eof.core: program header table runs past end of file \(offset 0xc0, 70000 entries, file size 0x[0-9a-f]+\)$' \
@@ -58,8 +42,8 @@ expect_grep no-load 0 'warning: no PT_LOAD segments: the core holds no memory' \
 	"$VT" info bad-no-load.core
 # -q silences warnings, and nothing else.
 expect_grep quiet 0 '^file: +bad-no-load.core$' "$VT" -q info bad-no-load.core
-got=$(cd "$FX" && "$VT" info -q bad-no-load.core 2>&1 >/dev/null)
-[ -z "$got" ] && ok || bad quiet-stderr "-q printed: $got"
+got=$(cd "$FX" && "$VT" info -q bad-no-load.core 2>&1 >/dev/null); rc=$?
+[ "$rc" = 0 ] && [ -z "$got" ] && ok || bad quiet-stderr "exit $rc; -q printed: $got"
 
 # Usage errors: status 64.
 expect_grep no-command 64 'no COMMAND given' "$VT"
@@ -72,18 +56,12 @@ expect_grep bad-option 64 'unrecognized option' "$VT" info --frobnicate x86_64-b
 
 # kdump-compressed input is recognised and refused by name, not as "not ELF".
 printf 'makedumpfile\0\0\0\0' > "$FX/flat.core"
-expect kdump-flattened 2 "$VT" info flat.core <<'OUT'
-vmcore-tool: flat.core: a flattened kdump-compressed core (makedumpfile -F, QEMU kdump-*): not supported yet; dump with format elf
-OUT
+expect kdump-flattened 2 "$VT" info flat.core
 printf 'KDUMP   \6\0\0\0' > "$FX/kdump.core"
-expect kdump-plain 2 "$VT" info kdump.core <<'OUT'
-vmcore-tool: kdump.core: a kdump-compressed core: not supported yet; dump with format elf
-OUT
+expect kdump-plain 2 "$VT" info kdump.core
 
 # An AArch64 dump without VMCOREINFO and without overrides: QEMU saves no
 # TTBR or TCR, so the tool says what to pass (exit 2), not "not mapped".
-expect arm64-no-params 2 "$VT" vtop arm64-override.core 0xffff800008000abc <<'OUT'
-vmcore-tool: arm64-override.core: the AArch64 granule is unknown: QEMU saves no TCR, and the dump has no VMCOREINFO; pass --granule 4k|16k|64k and --va-bits N
-OUT
+expect arm64-no-params 2 "$VT" vtop arm64-override.core 0xffff800008000abc
 expect_grep arm64-no-root 2 'no AArch64 page-table root: QEMU saves no TTBR, and the dump has no VMCOREINFO; pass --ttbr1 PADDR' \
 	"$VT" vtop --granule 4k --va-bits 48 arm64-override.core 0xffff800008000abc

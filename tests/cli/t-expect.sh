@@ -2,9 +2,11 @@
 #   expect vtop VADDR PADDR [SIZE] [OPTIONS...]   VADDR translates to PADDR
 #   expect unmapped VADDR [OPTIONS...]            VADDR is not mapped
 # OPTIONS are passed to vtop (e.g. --cpu 1, --swapper).
+n_expect=0
 for desc in "$(dirname "${BASH_SOURCE[0]}")"/../fixtures/*.core.txt; do
 	core=$(basename "$desc" .txt)
 	while read -r _ kind va rest; do
+		n_expect=$((n_expect + 1))
 		set -- $rest
 		case $kind in
 		vtop)
@@ -17,6 +19,10 @@ for desc in "$(dirname "${BASH_SOURCE[0]}")"/../fixtures/*.core.txt; do
 		unmapped)
 			expect_grep "expect-$core-unmapped-$va" 1 '\(not mapped\)' "$VT" vtop "$@" "$core" "$va"
 			;;
+		*)	# a typo would otherwise drop the line without a word
+			bad "expect-$core-$kind" "$desc: unknown kind 'expect $kind'"
+			;;
 		esac
 	done < <(sed -n 's/#.*//; /^expect /p' "$desc")
 done
+[ "$n_expect" -gt 0 ] || bad expect-lines "no 'expect' line in any tests/fixtures/*.core.txt"

@@ -3,28 +3,12 @@
 S=sample-x86_64.core
 BANNER_VA=0xffffffff97d61900	# linux_banner, from the guest's /proc/kallsyms
 banner=$(sed -n 's/^#   \(Linux version .*\)$/\1/p' "$(dirname "${BASH_SOURCE[0]}")/../fixtures/sample-x86_64.core.txt")
+# (an empty banner would make the read-banner checks compare nothing)
+[ -n "$banner" ] && ok || bad walk-banner-known "no '#   Linux version' line in sample-x86_64.core.txt"
 
-expect vtop-banner 0 "$VT" vtop $S $BANNER_VA <<'OUT'
-root: CPU 0 CR3 0x171b8000, 4-level (CR0.PG=1 CR4.PAE=1 CS.L=1 CR4.LA57=0)
+expect vtop-banner 0 "$VT" vtop $S $BANNER_VA
 
-VIRTUAL             PHYSICAL            PAGE
-0xffffffff97d61900  0x0000000017361900  2M
-  PML4  table 0x00000000171b8000  [511]  entry 0x0000000017c15067  P RW US A D              -> PDPT 0x17c15000
-  PDPT  table 0x0000000017c15000  [510]  entry 0x0000000017c16063  P RW A D                 -> PD 0x17c16000
-  PD    table 0x0000000017c16000  [190]  entry 0x80000000172001e1  P A D PS G XD            -> 2M page 0x17200000
-  PAGE  0x0000000017200000  2M  r--sg
-OUT
-
-expect vtop-unmapped 1 "$VT" vtop $S 0x1234 <<'OUT'
-root: CPU 0 CR3 0x171b8000, 4-level (CR0.PG=1 CR4.PAE=1 CS.L=1 CR4.LA57=0)
-
-VIRTUAL             PHYSICAL            PAGE
-0x0000000000001234  (not mapped)
-  PML4  table 0x00000000171b8000  [  0]  entry 0x0000000017bfd067  P RW US A D              -> PDPT 0x17bfd000
-  PDPT  table 0x0000000017bfd000  [  0]  entry 0x0000000017bfe067  P RW US A D              -> PD 0x17bfe000
-  PD    table 0x0000000017bfe000  [  0]  entry 0x0000000000000000  not present             
-  PD[0] = 0x0: not present
-OUT
+expect vtop-unmapped 1 "$VT" vtop $S 0x1234
 
 expect_grep vtop-noncanonical 1 'not a canonical address for 48-bit virtual addresses' \
 	"$VT" vtop $S 0x0000800000000000
@@ -40,10 +24,7 @@ got=$(cd "$FX" && "$VT" read $S $BANNER_VA ${#banner} --format=raw)
 [ "$got" = "$banner" ] && ok || bad read-banner "read gave: $got" "expected: $banner"
 got=$(cd "$FX" && "$VT" read --phys $S 0x17361900 ${#banner} --format=raw)
 [ "$got" = "$banner" ] && ok || bad read-banner-phys "read --phys gave: $got"
-expect read-hex 0 "$VT" read $S $BANNER_VA 20 <<'OUT'
-ffffffff97d61900:  4c 69 6e 75 78 20 76 65  72 73 69 6f 6e 20 36 2e  Linux version 6.
-ffffffff97d61910:  31 2e 30 2d                                       1.0-
-OUT
+expect read-hex 0 "$VT" read $S $BANNER_VA 20
 expect_grep read-unmapped 1 '0x0000000000001234 is not mapped: PD\[0\] = 0x0: not present' \
 	"$VT" read $S 0x1234 16
 expect_grep read-not-ram 2 'physical address 0xfe000000 is not in the RAM map' \
@@ -61,7 +42,7 @@ expect_json maps-user 'd["summary"]["mappings"] == 449 and all(int(r["vaddr"], 1
 	"$VT" maps --user --json $S
 expect_json maps-swapper 'd["summary"]["mappings"] == 74546 and d["summary"]["tables"] == 106' \
 	"$VT" maps --swapper --json $S
-expect_json maps-sorted 'all(int(a["vaddr"], 16) + int(a["size"], 16) <= int(b["vaddr"], 16) for a, b in zip(d["ranges"], d["ranges"][1:]))' \
+expect_json maps-sorted 'len(d["ranges"]) > 1 and all(int(a["vaddr"], 16) + int(a["size"], 16) <= int(b["vaddr"], 16) for a, b in zip(d["ranges"], d["ranges"][1:]))' \
 	"$VT" maps --json $S
 
 # Usage errors in the walk options.

@@ -14,8 +14,10 @@ x86_64-*) want_paging=4-level ;;
 aarch64) want_paging=aarch64 ;;
 esac
 
+dumps=0
 for dump in "$dir"/elf-nopaging.core "$dir"/elf-paging.core; do
 	[ -e "$dump" ] || continue
+	dumps=$((dumps + 1))
 	name=${dump##*/}
 	repro="$VT info $dump"
 	json=$("$VT" info --json -q "$dump") || { check_fail "$name: info runs" "" "$repro"; continue; }
@@ -37,11 +39,14 @@ for s, e in t["system_ram"]:
     print("ram-%x-%x" % (s, e), inside, True)
 PY
 )
+	# (a parser that fails prints nothing: then nothing was compared)
+	n=0
 	while read -r what actual expected; do
 		case $what in
 		paging) actual=${actual// /,}; expected=${expected// /,} ;;
 		esac
 		check_eq "$name: $what" "$expected" "$actual" "$repro"
+		n=$((n + 1))
 	done < <("$RG_PYTHON" -c '
 import sys
 for line in sys.stdin:
@@ -51,5 +56,7 @@ for line in sys.stdin:
         print(w[0], ",".join(w[1:1 + n]), ",".join(w[1 + n:]))
     else:
         print(*w)' <<<"$got")
+	[ "$n" -gt 0 ] || check_fail "$name: info --json gave values to compare" "the parser printed nothing" "$repro"
 done
+[ "$dumps" -gt 0 ] || check_fail "an ELF dump to check" "neither elf-nopaging.core nor elf-paging.core in $dir" "ls -l $dir"
 check_done

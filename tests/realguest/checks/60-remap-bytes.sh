@@ -33,13 +33,14 @@ for r in json.load(sys.stdin)["ram"]:
     print(r["start"], r["size"], r["available"])'
 }
 
-# big_undescribed CORE : undescribed regions larger than 4 KiB, one a line.
+# big_undescribed CORE : undescribed regions larger than 4 KiB, one a line
+# (and a line saying so if info --json failed: "none" must not be the answer).
 big_undescribed() {
 	"$VT" info --json -q "$1" | "$RG_PYTHON" -c '
 import json, sys
 for r in json.load(sys.stdin)["undescribed"]:
     if int(r["size"], 16) > 4096:
-        print("offset %s size %s" % (r["file_offset"], r["size"]))'
+        print("offset %s size %s" % (r["file_offset"], r["size"]))' || echo "<info --json failed>"
 }
 
 # hash_phys CORE START SIZE : sha256 of the RAM range as `read --phys` gives
@@ -118,6 +119,8 @@ for b in bad[:5]:
 PY
 
 in_ram=$(ram_ranges "$input")
+# (with no ranges, the map and hash checks below would compare nothing)
+[ -n "$in_ram" ] || check_fail "the input has a RAM map" "info --json listed no RAM" "$VT info --json $input"
 echo "  (input RAM map: $(echo "$in_ram" | awk '{printf "%s+%s ", $1, $2}'))"
 declare -A in_hash
 t0=$EPOCHREALTIME
@@ -154,6 +157,9 @@ for layout in gdb crash; do
 	check_eq "$label: PT_LOADs whose bytes differ from the input's RAM at p_paddr" 0 "${bad:-<parser failed: $(tail -n 1 "$tmp/segments.txt")>}" \
 		"$repro_remap && $RG_PYTHON segments.py (the here-document in $0) $input /tmp/$label.core"
 	grep '^detail' "$tmp/segments.txt" | sed 's/^detail/       /'
+	checked=$(awk '$1 == "checked_bytes" {print $2}' "$tmp/segments.txt")
+	[ "${checked:-0}" -gt 0 ] || check_fail "$label: the PT_LOAD check compared bytes" \
+		"checked_bytes ${checked:-missing}" "$repro_remap && $RG_PYTHON segments.py (the here-document in $0) $input /tmp/$label.core"
 	rm -f "$out"
 done
 check_done
