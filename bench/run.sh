@@ -9,8 +9,11 @@
 # suite, $VMCORE_TOOL_CACHE/dumps/x86_64-{4l,5l}/elf-nopaging.core, with
 # VMCORE_TOOL_CACHE defaulting to ~/.cache/vmcore-tool). See bench/README.md.
 #
+# Without CORE it then runs bench/ranges-bench.sh (remap --dry-run against
+# info over 15k, 30k and 60k RAM ranges).
+#
 # Exit status: that of walk-bench (0 agree, 1 a disagreement, 2 failed to
-# run, 64 usage); 2 when building fails.
+# run, 64 usage), or of ranges-bench when worse; 2 when building fails.
 set -euo pipefail
 
 bench=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -63,14 +66,24 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-if [ $# -eq 0 ]; then
-	cache=${VMCORE_TOOL_CACHE:-$HOME/.cache/vmcore-tool}
-	set -- "$cache/dumps/x86_64-4l/elf-nopaging.core" \
-	       "$cache/dumps/x86_64-5l/elf-nopaging.core"
-	for c in "$@"; do
-		[ -r "$c" ] || die "$c: no such dump; make one with" \
-			"'make check-real' (tests/realguest/) or pass CORE..."
-	done
+if [ $# -gt 0 ]; then
+	exec "$walk_bench" "${opts[@]}" "$@"
 fi
 
-exec "$walk_bench" "${opts[@]}" "$@"
+# No CORE: the walker on the real-guest dumps, then the plan's scaling with
+# the number of RAM ranges; the worse exit status wins.
+cache=${VMCORE_TOOL_CACHE:-$HOME/.cache/vmcore-tool}
+set -- "$cache/dumps/x86_64-4l/elf-nopaging.core" \
+       "$cache/dumps/x86_64-5l/elf-nopaging.core"
+for c in "$@"; do
+	[ -r "$c" ] || die "$c: no such dump; make one with" \
+		"'make check-real' (tests/realguest/) or pass CORE..."
+done
+rc=0
+"$walk_bench" "${opts[@]}" "$@" || rc=$?
+echo
+VMCORE_TOOL=${VMCORE_TOOL:-$root/build/vmcore-tool} bash "$bench/ranges-bench.sh" || {
+	r=$?
+	[ "$r" -gt "$rc" ] && rc=$r
+}
+exit "$rc"

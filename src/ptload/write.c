@@ -252,6 +252,10 @@ static struct vmc_error *write_renamed(const struct vmc_dump *d,
 		err = write_all_parts(d, plan, fd, wopts);
 	if (close(fd) < 0 && !err)
 		err = vmc_error_errno(errno, "closing the output");
+	/* A stop signal during the last fsync or close still means "leave
+	 * nothing": look once more before the rename makes the output real. */
+	if (!err)
+		err = interrupted();
 	if (!err && rename(tmp, out_path) < 0)
 		err = vmc_error_errno(errno, "renaming the output to %s", out_path);
 	if (err) {

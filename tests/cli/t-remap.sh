@@ -320,6 +320,49 @@ readelf -lW "$T/inplace.core" >/dev/null 2>"$T/readelf.err" && [ ! -s "$T/readel
 "$VT" read -q --phys --format=raw "$T/inplace.core" 0 16M >"$T/ram.after" &&
 	[ "$(stat -c %s "$T/ram.before")" = $((16 << 20)) ] && cmp -s "$T/ram.before" "$T/ram.after" &&
 	ok || bad remap-inplace-ram "RAM differs, or read --phys failed"
+
+# A second in-place rewrite replaces the table the first appended: two runs
+# leave the size of one. Killed at any step of the second (which writes the
+# table past the end and switches to it, then writes it into the slot and
+# switches back, then cuts the file), the core shows the first run's view
+# or the second's, and readelf reads it.
+"$VT" remap -q --in-place "$T/inplace.core" && ok || bad remap-inplace-again-runs
+cp "$FX/$F4" "$T/once.core"
+"$VT" remap -q --in-place "$T/once.core" && ok || bad remap-inplace-once-runs
+size_once=$(stat -c %s "$T/once.core")
+[ "$(stat -c %s "$T/inplace.core")" = "$size_once" ] && ok ||
+	bad remap-inplace-idempotent "after two runs $(stat -c %s "$T/inplace.core") bytes, after one $size_once"
+[ "$(ptload_view "$T/inplace.core")" = "$new_view" ] && ok || bad remap-inplace-again-view "$(ptload_view "$T/inplace.core")"
+k_view=$(cd "$FX" && "$VT" remap --dry-run --kernel-only $F4 | tail -1)
+[ "$k_view" != "$new_view" ] && ok || bad remap-inplace-kernel-view "the --kernel-only view equals the full one"
+if [ -n "${VMC_FAULTS:-}" ] && [ -r "$VMC_FAULTS" ]; then
+	while read -r at view; do
+		cp "$T/once.core" "$T/again.core"
+		{ faulty VMC_FAULT_KILL_AT=$at "$VT" remap -q --in-place --kernel-only "$T/again.core"; rc=$?; } 2>/dev/null
+		[ $rc = 137 ] && ok || bad "remap-inplace-again-killed-$at" "exit $rc, expected 137"
+		want=$new_view; [ "$view" = new ] && want=$k_view
+		got=$(ptload_view "$T/again.core")
+		[ "$got" = "$want" ] && ok || bad "remap-inplace-again-$view-view-$at" "got:  $got" "want: $want"
+		readelf -lW "$T/again.core" >/dev/null 2>"$T/readelf.err" && [ ! -s "$T/readelf.err" ] && ok ||
+			bad "remap-inplace-again-readelf-$at" "$(cat "$T/readelf.err")"
+	done <<-'STEPS'
+	pwrite:1  old
+	fsync:1   old
+	pwrite:2  old
+	fsync:2   new
+	pwrite:3  new
+	fsync:3   new
+	pwrite:4  new
+	fsync:4   new
+	fsync:5   new
+	STEPS
+	cp "$T/once.core" "$T/again.core"
+	"$VT" remap -q --in-place --kernel-only "$T/again.core" && ok || bad remap-inplace-again-kernel-runs
+	[ "$(stat -c %s "$T/again.core")" -lt "$size_once" ] && ok ||
+		bad remap-inplace-again-shrinks "a smaller table leaves a smaller file: $(stat -c %s "$T/again.core") >= $size_once"
+else
+	not_run remap-inplace-again-killed "VMC_FAULTS is not set"
+fi
 trap - EXIT
 rm -rf "$T"
 
