@@ -1016,6 +1016,26 @@ def write_atomically(path, builder):
         raise
 
 
+def build_core(prog, desc_name, text, out_path):
+    """Parse description `text` (named `desc_name` in messages), write the
+    core to `out_path`; print what went wrong and return the exit status
+    (0, 2 for a bad description, 1 for I/O)."""
+    try:
+        builder = CoreBuilder(Parser(desc_name, text).parse())
+        builder.build()
+        write_atomically(out_path, builder)
+    except DescError as e:
+        where = desc_name if e.lineno is None else "%s:%d" % (desc_name,
+                                                             e.lineno)
+        sys.stderr.write("%s: %s: %s\n" % (prog, where, e.message))
+        return 2
+    except OSError as e:
+        sys.stderr.write("%s: %s: %s\n" % (prog, e.filename or out_path,
+                                           e.strerror))
+        return 1
+    return 0
+
+
 def main(argv):
     prog = os.path.basename(argv[0])
     if len(argv) != 3:
@@ -1025,19 +1045,10 @@ def main(argv):
     try:
         with open(desc_path, "rb") as f:
             text = f.read().decode("latin-1")   # byte-exact strings
-        builder = CoreBuilder(Parser(desc_path, text).parse())
-        builder.build()
-        write_atomically(out_path, builder)
-    except DescError as e:
-        where = desc_path if e.lineno is None else "%s:%d" % (desc_path,
-                                                             e.lineno)
-        sys.stderr.write("%s: %s: %s\n" % (prog, where, e.message))
-        return 2
     except OSError as e:
-        sys.stderr.write("%s: %s: %s\n" % (prog, e.filename or out_path,
-                                           e.strerror))
+        sys.stderr.write("%s: %s: %s\n" % (prog, desc_path, e.strerror))
         return 1
-    return 0
+    return build_core(prog, desc_path, text, out_path)
 
 
 if __name__ == "__main__":

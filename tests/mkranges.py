@@ -125,18 +125,8 @@ def main(argv):
         sys.stdout.write(text)
         return 0
     out_path = args[1]
-    try:
-        builder = mkcore.CoreBuilder(mkcore.Parser("<mkranges>", text).parse())
-        builder.build()
-        mkcore.write_atomically(out_path, builder)
-    except mkcore.DescError as e:   # a bug here, not bad input
-        sys.stderr.write("%s: line %s: %s\n" % (prog, e.lineno, e.message))
-        return 2
-    except OSError as e:
-        sys.stderr.write("%s: %s: %s\n" % (prog, e.filename or out_path,
-                                           e.strerror))
-        return 1
-    return 0
+    # A generator bug shows as a bad description, named <mkranges>.
+    return mkcore.build_core(prog, "<mkranges>", text, out_path)
 
 
 if __name__ == "__main__":

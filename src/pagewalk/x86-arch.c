@@ -300,13 +300,18 @@ static uint64_t x86_kernel_start(const struct vmc_paging *pg)
 	return I386_PAGE_OFFSET;
 }
 
+/* 64-bit and 32-bit x86 differ in the image base, the output class and
+ * whether a swapper_pg_dir root exists; the rest is shared. */
+#define X86_OPS							\
+	.cpu_paging = x86_cpu_paging,				\
+	.choose_root = x86_choose_root,				\
+	.kernel_forms = x86_kernel_forms,			\
+	.user_form = x86_user_form,				\
+	.kernel_start = x86_kernel_start
+
 const struct vmc_arch_ops vmc_x86_64_ops = {
 	.name = "x86_64",
-	.cpu_paging = x86_cpu_paging,
-	.choose_root = x86_choose_root,
-	.kernel_forms = x86_kernel_forms,
-	.user_form = x86_user_form,
-	.kernel_start = x86_kernel_start,
+	X86_OPS,
 	.image_base = X86_START_KERNEL_MAP,
 	.out_class = ELFCLASS64,
 	.show_swapper = true,
@@ -314,10 +319,6 @@ const struct vmc_arch_ops vmc_x86_64_ops = {
 
 const struct vmc_arch_ops vmc_i386_ops = {
 	.name = "i386",
-	.cpu_paging = x86_cpu_paging,
-	.choose_root = x86_choose_root,
-	.kernel_forms = x86_kernel_forms,
-	.user_form = x86_user_form,
-	.kernel_start = x86_kernel_start,
+	X86_OPS,
 	.out_class = ELFCLASS32,
 };
