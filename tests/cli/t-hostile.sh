@@ -50,3 +50,11 @@ out=$(tail -1 "$FX/chain.out")
 printf '%s\n' "$out" | grep -q ' from 1048576 mappings' && ok || bad hostile-chain-bounded "$out"
 grep -q 'warning: stopped after 1048576 mappings (the limit)' "$FX/chain.err" && ok ||
 	bad hostile-chain-warning "$(head -3 "$FX/chain.err")"
+
+# stdout and stderr in one pipe keep their order: the summary line is whole
+# and the count of suppressed warnings comes after it.
+out=$(cd "$FX" && "$VT" maps loop-all.core 2>&1)
+printf '%s\n' "$out" | tail -2 | head -1 | grep -Eq '^[0-9]+ ranges \(.* page tables$' && ok ||
+	bad hostile-maps-summary-line "$(printf '%s\n' "$out" | tail -3)"
+printf '%s\n' "$out" | tail -1 | grep -q 'more warnings not shown (use -v)$' && ok ||
+	bad hostile-maps-suppressed-last "$(printf '%s\n' "$out" | tail -3)"
