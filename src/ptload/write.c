@@ -131,10 +131,17 @@ static struct vmc_error *interrupted(void)
 	stop_signals(&stop);
 	if (sigpending(&pending) != 0)
 		return NULL;
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sigismember(&stop, sig) == 1 && sigismember(&pending, sig) == 1)
-			return vmc_error_new(VMC_ERR_IO, "interrupted by %s",
-					     strsignal(sig));
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sigismember(&stop, sig) != 1 || sigismember(&pending, sig) != 1)
+			continue;
+		/* A signal the caller ignores (nohup, a shell's background
+		 * job) would be discarded on unblocking: it stops nothing. */
+		struct sigaction sa;
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			continue;
+		return vmc_error_new(VMC_ERR_IO, "interrupted by %s",
+				     strsignal(sig));
+	}
 	return NULL;
 }
 

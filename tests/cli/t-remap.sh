@@ -210,8 +210,10 @@ remap_faulty() {
 	local name=$1 status=$2 fault=$3 dir=$T/$1 rc
 	shift 3
 	mkdir "$dir"
-	# (in braces, so the shell's notice of a death by signal goes to the log)
-	{ (cd "$FX" && faulty "$fault" "$VT" remap "$@" -o "$dir/out.elf") >"$T/$name.log" 2>&1; rc=$?; } 2>>"$T/$name.log"
+	# (in braces, so the shell's notice of a death by signal goes to the log;
+	# env resets SIGINT and SIGTERM, which a shell's background job inherits
+	# as ignored: then the tool rightly goes on writing)
+	{ (cd "$FX" && faulty "$fault" env --default-signal=INT,TERM "$VT" remap "$@" -o "$dir/out.elf") >"$T/$name.log" 2>&1; rc=$?; } 2>>"$T/$name.log"
 	[ "$rc" = "$status" ] && ok || bad "$name-status" "exit $rc, expected $status ($fault)" "$(cat "$T/$name.log")"
 	[ -z "$(ls -A "$dir")" ] && ok || bad "$name-leftovers" "left in the output directory: $(ls -A "$dir")"
 	rm -rf "$dir"
@@ -249,6 +251,10 @@ else
 	remap_faulty remap-sigint-data 130 VMC_FAULT_SIGNAL_AT=copy_file_range:1:INT $F4
 	remap_faulty remap-sigterm-data 143 VMC_FAULT_SIGNAL_AT=copy_file_range:1:TERM $F4
 	remap_faulty remap-sigint-fsync 130 VMC_FAULT_SIGNAL_AT=fsync:1:INT $F4
+	# A SIGINT the caller ignores (nohup, a background job) stops nothing.
+	rm -f "$T/ignored.elf"
+	(trap '' INT; cd "$FX" && faulty VMC_FAULT_SIGNAL_AT=pwrite:1:INT "$VT" remap -q $F4 -o "$T/ignored.elf") &&
+		[ -s "$T/ignored.elf" ] && ok || bad remap-sigint-ignored "an ignored SIGINT stopped the write"
 fi
 
 # The same full disk for real: a 1M tmpfs in a private mount namespace,
