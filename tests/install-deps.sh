@@ -10,6 +10,7 @@ packages=(
 	libelf-dev				# unit tests: libelf cross-checks our reader
 	libkdumpfile-dev			# bench/walk-bench (built by make check)
 	python3 binutils gdb			# tests and the sample: generator, readelf, gdb
+	groff-base				# tests: the man page renders without warnings
 )
 
 missing=()
