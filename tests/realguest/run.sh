@@ -81,7 +81,7 @@ esac
 [ -x "$VMCORE_TOOL" ] || rg_say "note: no executable $VMCORE_TOOL (checks that run the tool will fail)"
 
 # --- 2. initramfs images, one per Debian architecture
-for arch in amd64 arm64; do
+for arch in "${RG_DEBARCHES[@]}"; do
 	if ! timed "initramfs $arch" "$TIMEOUT_INITRAMFS" bash "$RG_DIR/mkinitramfs.sh" "$arch" >/dev/null; then
 		rg_say "FAIL: mkinitramfs.sh $arch"
 		failed=$((failed + 1))
