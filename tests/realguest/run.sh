@@ -21,7 +21,7 @@ cd "$repo" || exit 1
 VMCORE_TOOL=$(realpath -m "${VMCORE_TOOL:-./vmcore-tool}")
 export VMCORE_TOOL VMCORE_TOOL_CACHE="$RG_CACHE"
 
-# Generous limits: a cold cache downloads ~2 GB and TCG is slow.
+# Generous limits: a cold cache downloads ~2.5 GB and TCG is slow.
 TIMEOUT_PROVISION=3600
 TIMEOUT_INITRAMFS=600
 TIMEOUT_GUEST=1800	# boot (guest.py waits 300 s for READY) plus three dumps
