@@ -2,7 +2,7 @@
 """Boot a real Linux guest under QEMU (TCG), record its ground truth, dump it.
 
 Usage: guest.py [--fresh] [--boot-timeout S] [--memory MB] [--outdir DIR] GUEST...
-       GUEST is one of: x86_64-4l, x86_64-5l, aarch64
+       GUEST is one of: x86_64-4l, x86_64-5l, aarch64, i386
 
 For each guest this boots the cached Debian kernel with the busybox
 initramfs (provision.sh and mkinitramfs.sh make both), waits until /init
@@ -74,7 +74,13 @@ GUESTS = {g.name: g for g in [
           "ttyS0", la57=True, paging_dump=True),
     Guest("aarch64", "arm64", "qemu-system-aarch64", "virt", ["cortex-a57"],
           "ttyAMA0", la57=False, paging_dump=False),
+    # Debian's 686-pae kernel runs PAE paging; QEMU's walker does PAE too.
+    Guest("i386", "i386", "qemu-system-i386", "pc", ["max"],
+          "ttyS0", la57=False, paging_dump=True),
 ]}
+
+# Debian's kernel flavour per architecture (lib.sh's rg_flavour).
+FLAVOURS = {"amd64": "amd64", "arm64": "arm64", "i386": "686-pae"}
 
 # (file name, QMP dump-guest-memory arguments, only when paging_dump)
 DUMPS = [
@@ -129,9 +135,10 @@ class Kernel:
 
     def __init__(self, cache, versions, debarch):
         abi = versions["kernel_abi"]
-        self.release = "%s-%s" % (abi, debarch)
+        self.release = "%s-%s" % (abi, FLAVOURS[debarch])
         self.package = "linux-image-" + self.release
-        # provision.sh names foreign-architecture packages with ":arm64".
+        # provision.sh names foreign-architecture packages with ":arm64"
+        # or ":i386".
         qualifier = "" if debarch == "amd64" else ":" + debarch
         self.version = versions[self.package + qualifier]
         self.dbg_version = versions[self.package + "-dbg" + qualifier]
@@ -328,11 +335,11 @@ def system_ram(iomem_lines):
 
 
 def resolve_symbols(kallsyms, kernel):
-    """Run-time addresses of SYMBOLS. kallsyms has them all on x86; Debian's
-    arm64 kernel lacks CONFIG_KALLSYMS_ALL, so data symbols are computed as
-    System.map + the KASLR offset, the offset being kallsyms _stext minus
-    System.map _stext. Where both exist they must agree, or the -dbg package
-    does not belong to the running kernel."""
+    """Run-time addresses of SYMBOLS. kallsyms has them all on x86_64;
+    Debian's arm64 and i386 kernels lack CONFIG_KALLSYMS_ALL, so data
+    symbols are computed as System.map + the KASLR offset, the offset being
+    kallsyms _stext minus System.map _stext. Where both exist they must
+    agree, or the -dbg package does not belong to the running kernel."""
     sysmap = kernel.system_map_symbols(SYMBOLS)
     if "_stext" not in kallsyms or "_stext" not in sysmap:
         raise HarnessError("_stext missing from kallsyms or System.map")

@@ -16,13 +16,29 @@ RG_CACHE=$(rg_cache_dir)
 RG_PYTHON=/usr/bin/python3	# Debian's interpreter, not whatever is first on PATH
 
 # The guests the suite boots, in the order it boots them.
-RG_GUESTS=(x86_64-4l x86_64-5l aarch64)
+RG_GUESTS=(x86_64-4l x86_64-5l aarch64 i386)
+
+# The Debian architectures whose kernels the cache holds, one initramfs each.
+RG_DEBARCHES=(amd64 arm64 i386)
 
 # Map any spelling of an architecture (Debian's or the kernel's) to Debian's.
 rg_debarch() {
 	case "$1" in
 	x86_64 | amd64 | x86_64-*) echo amd64 ;;
 	aarch64 | arm64) echo arm64 ;;
+	i386 | i686 | 686-pae) echo i386 ;;
+	*) return 1 ;;
+	esac
+}
+
+# The Debian kernel flavour of an architecture: what follows the ABI in the
+# package name linux-image-6.1.0-NN-FLAVOUR and in `uname -r`. i386 has no
+# flavour named after it; 686-pae is the one that runs PAE paging.
+rg_flavour() {
+	case "$(rg_debarch "$1")" in
+	amd64) echo amd64 ;;
+	arm64) echo arm64 ;;
+	i386) echo 686-pae ;;
 	*) return 1 ;;
 	esac
 }
@@ -33,12 +49,13 @@ rg_version() {
 	sed -n "s/^$1=//p" "$RG_CACHE/versions.txt" | head -n 1
 }
 
-# The kernel release the cache holds for a Debian arch, e.g. 6.1.0-56-amd64.
+# The kernel release the cache holds for a Debian arch, e.g. 6.1.0-56-amd64
+# or 6.1.0-56-686-pae.
 rg_kernel_release() {
 	local abi
 	abi=$(rg_version kernel_abi) || return 1
 	[ -n "$abi" ] || return 1
-	echo "$abi-$(rg_debarch "$1")"
+	echo "$abi-$(rg_flavour "$1")"
 }
 
 # Directory holding one unpacked kernel: root/ (the image package as

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: mkinitramfs.sh ARCH      (x86_64|amd64|aarch64|arm64)
+# Usage: mkinitramfs.sh ARCH      (x86_64|amd64|aarch64|arm64|i386)
 #
 # Build the busybox initramfs (cpio newc, gzip) for the cached Debian kernel
 # of ARCH and print its path. /init is guest-init.sh; the image also carries
@@ -21,9 +21,17 @@ output="$RG_CACHE/initramfs-$release.cpio.gz"
 
 case "$arch" in
 amd64) busybox=/bin/busybox ;;	# the host's busybox-static
-arm64) busybox="$RG_CACHE/busybox-arm64/bin/busybox" ;;
+*) busybox="$RG_CACHE/busybox-$arch/bin/busybox" ;;	# provision.sh unpacks it
 esac
 [ -x "$busybox" ] || rg_die "no busybox at $busybox; run provision.sh"
+case "$arch" in
+amd64) want_machine="Advanced Micro Devices X86-64" ;;
+arm64) want_machine=AArch64 ;;
+i386) want_machine="Intel 80386" ;;
+esac
+# A busybox of another architecture makes a guest that panics at /init.
+[ "$(readelf -h "$busybox" | sed -n 's/^ *Machine: *//p')" = "$want_machine" ] ||
+	rg_die "$busybox is not built for $want_machine (it is for $(readelf -h "$busybox" | sed -n 's/^ *Machine: *//p')); remove $(dirname "$(dirname "$busybox")") and run provision.sh"
 [ -r "$config" ] || rg_die "no kernel config at $config; run provision.sh"
 
 # Modules to load, dependencies first, as "name path" lines.

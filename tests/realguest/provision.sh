@@ -2,13 +2,18 @@
 # Install and cache everything the real-guest suite needs:
 #   - host tools, with apt-get: QEMU (x86 and arm), gdb-multiarch, crash,
 #     busybox-static, cpio, binutils (readelf); makedumpfile if it can be had;
-#   - one Debian 6.1 kernel ABI (linux-image-6.1.0-NN-*) for amd64 and arm64,
-#     unpacked with dpkg-deb -x into the cache (never installed into /boot);
+#   - one Debian 6.1 kernel ABI (linux-image-6.1.0-NN-*) for amd64, arm64
+#     and i386 (the 686-pae flavour), unpacked with dpkg-deb -x into the
+#     cache (never installed into /boot);
 #   - vmlinux and System.map of exactly that ABI from the -dbg packages;
-#   - busybox-static for arm64.
+#   - busybox-static for arm64 and i386.
 # The cache is $VMCORE_TOOL_CACHE, else $XDG_CACHE_HOME/vmcore-tool, else
 # ~/.cache/vmcore-tool. A run reuses whatever an earlier run finished, and
-# then needs no network at all. --refresh picks the newest ABI again.
+# then needs no network at all. An incomplete cache (say, one made before
+# i386 joined) is completed with the ABI it already has while the archive
+# still has that ABI at the same version for every architecture, so that
+# adding a guest does not move the others to another kernel. --refresh picks
+# the newest ABI again.
 #
 # Exit status: 0 ready; 77 the tools or packages cannot be had here (no root,
 # no archive); 1 anything else.
@@ -81,15 +86,32 @@ install_host_packages() {
 	done
 }
 
-# The arm64 packages are fetched with apt-get download, which needs arm64
-# in dpkg's architecture list and arm64 package indexes.
-enable_arm64() {
-	dpkg --print-foreign-architectures | grep -qx arm64 && return 0
-	[ "$(id -u)" -eq 0 ] || unavailable "not root, cannot add the arm64 architecture"
-	rg_say "dpkg --add-architecture arm64"
-	dpkg --add-architecture arm64
+# The guest architectures other than the host's (amd64).
+FOREIGN_ARCHES=(arm64 i386)
+
+# The arm64 and i386 packages are fetched with apt-get download, which needs
+# the architecture in dpkg's list and its package indexes.
+enable_foreign_arches() {
+	local arch added=no
+	for arch in "${FOREIGN_ARCHES[@]}"; do
+		dpkg --print-foreign-architectures | grep -qx "$arch" && continue
+		[ "$(id -u)" -eq 0 ] || unavailable "not root, cannot add the $arch architecture"
+		rg_say "dpkg --add-architecture $arch"
+		dpkg --add-architecture "$arch"
+		added=yes
+	done
+	[ "$added" = no ] && return 0
 	apt_updated=no
 	apt_update_once
+}
+
+# The package name of a kernel package for one Debian architecture:
+# kernel_pkg ARCH ABI [SUFFIX], e.g. linux-image-6.1.0-57-686-pae-dbg:i386.
+kernel_pkg() {
+	local arch=$1 abi=$2 suffix=${3:-} pkg
+	pkg="linux-image-$abi-$(rg_flavour "$arch")$suffix"
+	[ "$arch" = amd64 ] || pkg="$pkg:$arch"
+	echo "$pkg"
 }
 
 # Candidate version of a package ("" when the archive has none).
@@ -98,20 +120,25 @@ candidate() {
 		awk '$1 == "Candidate:" && $2 != "(none)" { print $2 }'
 }
 
-# Download PACKAGE=VERSION into DIR unless the .deb is already there; prints
-# the path of the .deb.
+# Download PACKAGE[:ARCH]=VERSION into DIR unless the .deb is already there;
+# prints the path of the .deb. The architecture is part of the match: one
+# version of busybox-static exists for arm64 and for i386.
 download() {
-	local pkg=$1 version=$2 dir=$3 name deb
+	local pkg=$1 version=$2 dir=$3 name arch deb
 	name=${pkg%%:*}
+	arch=$(dpkg --print-architecture)
+	[ "$name" = "$pkg" ] || arch=${pkg#*:}
 	mkdir -p "$dir"
 	# Debian escapes the epoch colon as %3a in file names.
-	deb=$(find "$dir" -maxdepth 1 -name "${name}_${version//:/%3a}_*.deb" | head -n 1)
+	deb=$(find "$dir" -maxdepth 1 \( -name "${name}_${version//:/%3a}_$arch.deb" \
+		-o -name "${name}_${version//:/%3a}_all.deb" \) | head -n 1)
 	if [ -z "$deb" ]; then
 		rg_say "apt-get download $pkg=$version"
 		# -o APT::Sandbox::User=root: the _apt user could not write here.
 		(cd "$dir" && apt_quietly apt-get download \
 			-o APT::Sandbox::User=root "$pkg=$version") || unavailable "apt-get download $pkg=$version failed"
-		deb=$(find "$dir" -maxdepth 1 -name "${name}_${version//:/%3a}_*.deb" | head -n 1)
+		deb=$(find "$dir" -maxdepth 1 \( -name "${name}_${version//:/%3a}_$arch.deb" \
+			-o -name "${name}_${version//:/%3a}_all.deb" \) | head -n 1)
 		[ -n "$deb" ] || rg_die "downloaded $pkg but cannot find its .deb in $dir"
 	fi
 	echo "$deb"
@@ -119,19 +146,34 @@ download() {
 
 # ---------------------------------------------------------------- kernel ABI
 
+# The version for which the archive has the image and the -dbg package of
+# ABI $1 on every architecture, all of that one version; prints nothing (and
+# fails) otherwise, naming on stderr the first package that does not fit.
+abi_version() {
+	local abi=$1 want="" arch suffix pkg v
+	for arch in "${RG_DEBARCHES[@]}"; do
+		for suffix in "" -dbg; do
+			pkg=$(kernel_pkg "$arch" "$abi" "$suffix")
+			v=$(candidate "$pkg")
+			[ -n "$want" ] || want=$v
+			if [ -z "$v" ] || [ "$v" != "$want" ]; then
+				echo "$pkg: ${v:-not in the archive}${want:+ (want $want)}" >&2
+				return 1
+			fi
+		done
+	done
+	echo "$want"
+}
+
 # The newest 6.1.0-NN for which the archive has the image and the -dbg
-# package on both architectures, all four of the same version.
+# package on every architecture, all of the same version.
 choose_kernel_abi() {
-	local abi v1 v2 v3 v4
+	local abi v
 	for abi in $(apt-cache pkgnames linux-image-6.1.0- |
 		sed -n 's/^linux-image-\(6\.1\.0-[0-9]*\)-amd64$/\1/p' |
 		sort -t- -k2,2nr); do
-		v1=$(candidate "linux-image-$abi-amd64")
-		v2=$(candidate "linux-image-$abi-amd64-dbg")
-		v3=$(candidate "linux-image-$abi-arm64:arm64")
-		v4=$(candidate "linux-image-$abi-arm64-dbg:arm64")
-		if [ -n "$v1" ] && [ "$v1" = "$v2" ] && [ "$v1" = "$v3" ] && [ "$v1" = "$v4" ]; then
-			echo "$abi $v1"
+		if v=$(abi_version "$abi" 2>/dev/null); then
+			echo "$abi $v"
 			return 0
 		fi
 	done
@@ -142,8 +184,7 @@ choose_kernel_abi() {
 unpack_image() {
 	local arch=$1 abi=$2 version=$3 dir=$4 pkg deb
 	[ -e "$dir/.image-done" ] && return 0
-	pkg="linux-image-$abi-$arch"
-	[ "$arch" = amd64 ] || pkg="$pkg:$arch"
+	pkg=$(kernel_pkg "$arch" "$abi")
 	deb=$(download "$pkg" "$version" "$RG_CACHE/debs")
 	rg_say "unpacking $(basename "$deb")"
 	rm -rf "$dir/root"
@@ -159,9 +200,8 @@ unpack_image() {
 extract_debug() {
 	local arch=$1 abi=$2 version=$3 dir=$4 pkg deb tmp release
 	[ -e "$dir/.dbg-done" ] && return 0
-	release="$abi-$arch"
-	pkg="linux-image-$release-dbg"
-	[ "$arch" = amd64 ] || pkg="$pkg:$arch"
+	release="$abi-$(rg_flavour "$arch")"
+	pkg=$(kernel_pkg "$arch" "$abi" -dbg)
 	deb=$(download "$pkg" "$version" "$RG_CACHE/debs")
 	rg_say "extracting vmlinux and System.map from $(basename "$deb")"
 	tmp="$dir/dbg.tmp"
@@ -179,11 +219,12 @@ extract_debug() {
 	touch "$dir/.dbg-done"
 }
 
-# busybox-static for arm64, unpacked (the amd64 one is the host's).
-unpack_busybox_arm64() {
-	local version=$1 dir="$RG_CACHE/busybox-arm64" deb
+# busybox-static for a foreign architecture, unpacked into
+# $RG_CACHE/busybox-ARCH (the amd64 one is the host's).
+unpack_busybox() {
+	local arch=$1 version=$2 dir="$RG_CACHE/busybox-$1" deb
 	[ -e "$dir/.done-$version" ] && return 0
-	deb=$(download busybox-static:arm64 "$version" "$RG_CACHE/debs")
+	deb=$(download "busybox-static:$arch" "$version" "$RG_CACHE/debs")
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	dpkg-deb -x "$deb" "$dir"
@@ -203,27 +244,33 @@ remove_other_kernels() {
 
 # Is everything for kernel ABI $1 already unpacked in the cache?
 cache_complete() {
-	local abi=$1 arch
+	local abi=$1 arch dir
 	[ -n "$abi" ] || return 1
-	for arch in amd64 arm64; do
-		[ -e "$RG_CACHE/linux-$abi-$arch/.image-done" ] &&
-			[ -e "$RG_CACHE/linux-$abi-$arch/.dbg-done" ] || return 1
+	for arch in "${RG_DEBARCHES[@]}"; do
+		dir="$RG_CACHE/linux-$abi-$(rg_flavour "$arch")"
+		[ -e "$dir/.image-done" ] && [ -e "$dir/.dbg-done" ] || return 1
 	done
-	[ -n "$(find "$RG_CACHE/busybox-arm64" -maxdepth 1 -name '.done-*' 2>/dev/null)" ]
+	for arch in "${FOREIGN_ARCHES[@]}"; do
+		[ -n "$(rg_version "busybox-static:$arch")" ] &&
+			[ -e "$RG_CACHE/busybox-$arch/.done-$(rg_version "busybox-static:$arch")" ] || return 1
+	done
 }
 
 host_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
 
+# write_versions ABI KVERSION : busybox versions come from bbversion[].
 write_versions() {
-	local abi=$1 kversion=$2 bbversion=$3 p
+	local abi=$1 kversion=$2 p arch
 	{
 		echo "# written by tests/realguest/provision.sh"
 		echo "kernel_abi=$abi"
-		echo "linux-image-$abi-amd64=$kversion"
-		echo "linux-image-$abi-amd64-dbg=$kversion"
-		echo "linux-image-$abi-arm64:arm64=$kversion"
-		echo "linux-image-$abi-arm64-dbg:arm64=$kversion"
-		echo "busybox-static:arm64=$bbversion"
+		for arch in "${RG_DEBARCHES[@]}"; do
+			echo "$(kernel_pkg "$arch" "$abi")=$kversion"
+			echo "$(kernel_pkg "$arch" "$abi" -dbg)=$kversion"
+		done
+		for arch in "${FOREIGN_ARCHES[@]}"; do
+			echo "busybox-static:$arch=${bbversion[$arch]}"
+		done
 		for p in "${HOST_PACKAGES[@]}" "${OPTIONAL_HOST_PACKAGES[@]}"; do
 			echo "host:$p=$(host_version "$p")"
 		done
@@ -231,8 +278,10 @@ write_versions() {
 	mv "$RG_CACHE/versions.txt.tmp" "$RG_CACHE/versions.txt"
 }
 
+declare -A bbversion
+
 main() {
-	local refresh=no abi kversion bbversion arch
+	local refresh=no abi kversion arch cached_abi cached_kversion why v
 	[ "${1:-}" = --refresh ] && refresh=yes
 	if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
 		unavailable "this is not a Debian system (no apt-get/dpkg-deb)"
@@ -243,26 +292,50 @@ main() {
 
 	abi=$(rg_version kernel_abi)
 	kversion=$(rg_version "linux-image-$abi-amd64")
-	bbversion=$(rg_version busybox-static:arm64)
-	# A complete cache is used as it is, without asking the archive; an
-	# incomplete one is filled with the newest ABI the archive has now
-	# (it may no longer have the version an interrupted run started on).
+	for arch in "${FOREIGN_ARCHES[@]}"; do
+		bbversion[$arch]=$(rg_version "busybox-static:$arch")
+	done
+	# A complete cache is used as it is, without asking the archive. An
+	# incomplete one (an interrupted run, or a guest architecture added
+	# since) is completed with the ABI it has, if the archive still has
+	# that ABI at the same version for every architecture; else with the
+	# newest ABI the archive has now, which replaces the cached kernels.
 	if [ "$refresh" = yes ] || ! cache_complete "$abi"; then
-		enable_arm64
+		enable_foreign_arches
 		apt_update_once
-		read -r abi kversion < <(choose_kernel_abi) ||
-			unavailable "no linux-image-6.1.0-NN with -dbg for both amd64 and arm64"
-		bbversion=$(candidate busybox-static:arm64)
-		[ -n "$bbversion" ] || unavailable "no busybox-static:arm64 in the archive"
-		rg_say "kernel ABI $abi, version $kversion"
-		for arch in amd64 arm64; do
-			unpack_image "$arch" "$abi" "$kversion" "$RG_CACHE/linux-$abi-$arch"
-			extract_debug "$arch" "$abi" "$kversion" "$RG_CACHE/linux-$abi-$arch"
+		cached_abi=$abi cached_kversion=$kversion abi="" why=""
+		if [ "$refresh" = no ] && [ -n "$cached_abi" ]; then
+			# abi_version prints the version, or on failure the reason.
+			if ! v=$(abi_version "$cached_abi" 2>&1); then
+				why=$v
+			elif [ "$v" != "$cached_kversion" ]; then
+				why="the archive has $v"
+			else
+				abi=$cached_abi
+				rg_say "completing the cache with its kernel ABI $abi ($kversion)"
+			fi
+		fi
+		if [ -z "$abi" ]; then
+			read -r abi kversion < <(choose_kernel_abi) ||
+				unavailable "no linux-image-6.1.0-NN with -dbg for all of ${RG_DEBARCHES[*]}"
+			# Loud: every guest's kernel changes, not just the new one's.
+			[ -z "$why" ] || rg_say "NOTE: the cached kernel ABI $cached_abi ($cached_kversion) cannot be completed ($why): moving every guest to $abi ($kversion)"
+		fi
+		for arch in "${FOREIGN_ARCHES[@]}"; do
+			bbversion[$arch]=$(candidate "busybox-static:$arch")
+			[ -n "${bbversion[$arch]}" ] || unavailable "no busybox-static:$arch in the archive"
 		done
-		unpack_busybox_arm64 "$bbversion"
+		rg_say "kernel ABI $abi, version $kversion"
+		for arch in "${RG_DEBARCHES[@]}"; do
+			unpack_image "$arch" "$abi" "$kversion" "$RG_CACHE/linux-$abi-$(rg_flavour "$arch")"
+			extract_debug "$arch" "$abi" "$kversion" "$RG_CACHE/linux-$abi-$(rg_flavour "$arch")"
+		done
+		for arch in "${FOREIGN_ARCHES[@]}"; do
+			unpack_busybox "$arch" "${bbversion[$arch]}"
+		done
 		remove_other_kernels "$abi"
 	fi
-	write_versions "$abi" "$kversion" "$bbversion"
+	write_versions "$abi" "$kversion"
 	rg_say "ready: $RG_CACHE (kernel $abi, $kversion)"
 }
 

@@ -21,7 +21,7 @@ cd "$repo" || exit 1
 VMCORE_TOOL=$(realpath -m "${VMCORE_TOOL:-./vmcore-tool}")
 export VMCORE_TOOL VMCORE_TOOL_CACHE="$RG_CACHE"
 
-# Generous limits: a cold cache downloads ~2 GB and TCG is slow.
+# Generous limits: a cold cache downloads ~2.5 GB and TCG is slow.
 TIMEOUT_PROVISION=3600
 TIMEOUT_INITRAMFS=600
 TIMEOUT_GUEST=1800	# boot (guest.py waits 300 s for READY) plus three dumps
@@ -81,7 +81,7 @@ esac
 [ -x "$VMCORE_TOOL" ] || rg_say "note: no executable $VMCORE_TOOL (checks that run the tool will fail)"
 
 # --- 2. initramfs images, one per Debian architecture
-for arch in amd64 arm64; do
+for arch in "${RG_DEBARCHES[@]}"; do
 	if ! timed "initramfs $arch" "$TIMEOUT_INITRAMFS" bash "$RG_DIR/mkinitramfs.sh" "$arch" >/dev/null; then
 		rg_say "FAIL: mkinitramfs.sh $arch"
 		failed=$((failed + 1))

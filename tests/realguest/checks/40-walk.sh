@@ -3,12 +3,15 @@
 # The walker against the guest's own view, on the paging=false dump (x86):
 # linux_banner read through the page tables is /proc/version; init_uts_ns's
 # release is `uname -r`; jiffies_64 is the value QEMU read at the dump
-# instant; and the same holds from every CPU's root and from swapper_pg_dir.
+# instant; and the same holds from every CPU's root and from swapper_pg_dir
+# (--swapper on x86_64; on i386, where the tool takes no --swapper, as
+# --cr3 = VMCOREINFO SYMBOL(swapper_pg_dir) - PAGE_OFFSET). vtop of
+# linux_banner agrees with the kernel's own arithmetic for its image.
 set -u
 . "$(dirname "$0")/../lib.sh"
 guest=$1 dir=$2 truth=$3
 VT=${VMCORE_TOOL:?}
-case "$guest" in x86_64-*) ;; *) echo "  (x86 walker: not for $guest)"; check_done; exit ;; esac
+case "$guest" in x86_64-* | i386) ;; *) echo "  (x86 walker: not for $guest)"; check_done; exit ;; esac
 
 dump=$dir/elf-nopaging.core
 version=$(truth_get "$truth" version)
@@ -23,7 +26,18 @@ name_off=$("$VT" info --json -q "$dump" | "$RG_PYTHON" -c '
 import json, sys; print(json.load(sys.stdin)["vmcoreinfo"]["OFFSET(uts_namespace.name)"])')
 release_va=$(printf '0x%x' $((uts + name_off + 130)))
 
-roots=(--swapper)
+# The i386 kernel's linear map: phys = virt - PAGE_OFFSET (__pa()), with
+# PAGE_OFFSET from the kernel's own config.
+config=$(dirname "$(truth_get "$truth" kernel.vmlinuz)")/config-$release
+page_offset=$(sed -n 's/^CONFIG_PAGE_OFFSET=//p' "$config")
+case "$guest" in
+x86_64-*) roots=(--swapper) ;;
+i386)
+	swapper=0x$(core_vmcoreinfo "$dump" 'SYMBOL(swapper_pg_dir)')
+	roots=("--cr3=$(printf '0x%x' $((swapper - page_offset)))")
+	echo "  (swapper_pg_dir $swapper as ${roots[0]}: the tool's --swapper is for x86_64)"
+	;;
+esac
 for ((c = 0; c < cpus; c++)); do roots+=("--cpu=$c"); done
 for root in "${roots[@]}"; do
 	got=$("$VT" read -q "$root" "$dump" "$banner" ${#version} --format=raw 2>&1)
@@ -33,14 +47,23 @@ for root in "${roots[@]}"; do
 	got=$("$VT" read -q "$root" "$dump" "$jiffies" 8 --format=raw | od -An -tu8 | tr -d ' ')
 	check_eq "jiffies_64 via $root" "$want_jiffies" "$got" "$VT read $root $dump $jiffies 8"
 done
-# vtop agrees with the kernel's own arithmetic for the kernel image:
-# phys = virt - __START_KERNEL_map + phys_base.
+# vtop agrees with the kernel's own arithmetic for the kernel image.
 pa=$("$VT" vtop --json -q "$dump" "$banner" | "$RG_PYTHON" -c '
 import json, sys; print(json.load(sys.stdin)["translations"][0]["paddr"])')
-want=$("$VT" info --json -q "$dump" | "$RG_PYTHON" -c "
+case "$guest" in
+x86_64-*)
+	# phys = virt - __START_KERNEL_map + phys_base.
+	want=$("$VT" info --json -q "$dump" | "$RG_PYTHON" -c "
 import json, sys
 pb = int(json.load(sys.stdin)['vmcoreinfo']['NUMBER(phys_base)'])
 print('0x%016x' % (($banner - 0xffffffff80000000 + pb) % (1 << 64)))")
-# (if both commands failed, two empty strings would agree)
-check_eq "vtop linux_banner = virt - __START_KERNEL_map + phys_base" "${want:-<no phys_base from info --json>}" "$pa" "$VT vtop $dump $banner"
+	# (if both commands failed, two empty strings would agree)
+	check_eq "vtop linux_banner = virt - __START_KERNEL_map + phys_base" "${want:-<no phys_base from info --json>}" "$pa" "$VT vtop $dump $banner"
+	;;
+i386)
+	# The i386 image lies in the linear map.
+	want=$(printf '0x%016x' $((banner - ${page_offset:-0})))
+	check_eq "vtop linux_banner = virt - PAGE_OFFSET ($page_offset, $config)" "$want" "$pa" "$VT vtop $dump $banner"
+	;;
+esac
 check_done

@@ -5,7 +5,8 @@
 # CR3 (`maps --cpu N`) offline from the paging=false dump of the same
 # stopped VM. Every page QEMU maps must be mapped by us to the same physical
 # page, after correcting QEMU's sign extension of lower-half addresses
-# (FORMATS.md §2: 0xffff0000_xxxxxxxx for 4-level, 0xfe00… for 5-level).
+# (FORMATS.md §2: 0xffff0000_xxxxxxxx for 4-level, 0xfe00… for 5-level;
+# PAE's 32-bit addresses need no correction).
 # QEMU's merge can move a mapping's virtual start down without its physical
 # start (FORMATS.md §2, mapping_merge()), when a page that touches the start
 # of an existing run arrives later from another CPU's walk: that segment is
@@ -21,8 +22,8 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 guest=$1 dir=$2 truth=$3
 VT=${VMCORE_TOOL:?}
-case "$guest" in x86_64-*) ;; *) echo "  (QEMU walks no ARM page tables)"; check_done; exit ;; esac
-case "$guest" in *-5l) va_bits=57 ;; *) va_bits=48 ;; esac
+case "$guest" in x86_64-* | i386) ;; *) echo "  (QEMU walks no ARM page tables)"; check_done; exit ;; esac
+case "$guest" in *-5l) va_bits=57 ;; i386) va_bits=32 ;; *) va_bits=48 ;; esac
 
 nopaging=$dir/elf-nopaging.core paging=$dir/elf-paging.core
 cpus=$(truth_get "$truth" cpus)

@@ -16,7 +16,7 @@ set -u
 guest=$1 dir=$2	# $3, the truth, is not needed: the input is the truth here
 VT=${VMCORE_TOOL:?}
 case "$guest" in
-x86_64-*) ;;
+x86_64-* | i386) ;;
 *) echo "  (AArch64: remap with gdb-multiarch, drgn and RAM bytes is checked in 45-arm64.sh)"; check_done; exit ;;
 esac
 input=$dir/elf-nopaging.core
@@ -57,18 +57,28 @@ cat >"$tmp/segments.py" <<'PY'
 import mmap, struct, sys
 
 def phdrs(path):
+    """ELF64 (x86_64 and QEMU's i386 dumps) or ELF32 (our i386 output)."""
     f = open(path, "rb")
     m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    if m[:4] != b"\x7fELF" or m[4] != 2 or m[5] != 1:
-        sys.exit("%s: not a little-endian ELF64 file" % path)
-    e_phoff, e_shoff = struct.unpack_from("<QQ", m, 32)
-    e_phentsize, e_phnum = struct.unpack_from("<HH", m, 54)
+    if m[:4] != b"\x7fELF" or m[4] not in (1, 2) or m[5] != 1:
+        sys.exit("%s: not a little-endian ELF32 or ELF64 file" % path)
+    elf64 = m[4] == 2
+    if elf64:
+        e_phoff, e_shoff = struct.unpack_from("<QQ", m, 32)
+        e_phentsize, e_phnum = struct.unpack_from("<HH", m, 54)
+    else:
+        e_phoff, e_shoff = struct.unpack_from("<II", m, 28)
+        e_phentsize, e_phnum = struct.unpack_from("<HH", m, 42)
     if e_phnum == 0xffff:  # PN_XNUM: the count is shdr[0].sh_info
-        e_phnum = struct.unpack_from("<I", m, e_shoff + 44)[0]
+        e_phnum = struct.unpack_from("<I", m, e_shoff + (44 if elf64 else 28))[0]
     loads = []
     for i in range(e_phnum):
-        p_type, p_flags, off, vaddr, paddr, filesz, memsz = struct.unpack_from(
-            "<IIQQQQQ", m, e_phoff + i * e_phentsize)
+        if elf64:
+            p_type, p_flags, off, vaddr, paddr, filesz, memsz = struct.unpack_from(
+                "<IIQQQQQ", m, e_phoff + i * e_phentsize)
+        else:
+            p_type, off, vaddr, paddr, filesz, memsz = struct.unpack_from(
+                "<IIIIII", m, e_phoff + i * e_phentsize)
         if p_type == 1:
             loads.append((vaddr, paddr, off, filesz, memsz))
     return m, loads

@@ -2,7 +2,10 @@
 # Usage: 60-remap-gdb.sh GUEST DUMPDIR TRUTH.json
 # gdb, a real consumer, reads kernel variables from `vmcore-tool remap`
 # output (gdb layout), with the distribution's debug vmlinux relocated by the
-# KASLR offset (REALGUEST.md: `symbol-file -o OFFSET`). Inputs: QEMU's
+# KASLR offset (REALGUEST.md: `symbol-file -o OFFSET`; OFFSET is the guest's
+# kallsyms _stext - System.map _stext, as QEMU's i386 dumps carry no
+# KERNELOFFSET; on i386 gdb-multiarch is told `set architecture i386` and the
+# output must be ELFCLASS32, gdb having no ELF64 i386 target). Inputs: QEMU's
 # paging=false dump, QEMU's own paging=true dump, and the paging=false dump
 # remapped with --kernel-only. For each output gdb must print:
 #   init_uts_ns.name.release  = `uname -r` in the guest
@@ -17,7 +20,9 @@ set -u
 guest=$1 dir=$2 truth=$3
 VT=${VMCORE_TOOL:?}
 case "$guest" in
-x86_64-*) ;;
+x86_64-*) gdb_arch="" kernel_start=0x8000000000000000 ;;	# gdb finds x86-64 itself
+# PAGE_OFFSET (VMSPLIT_3G) is where the i386 kernel half starts.
+i386) gdb_arch=i386 kernel_start=0xc0000000 ;;
 *) echo "  (AArch64: remap with gdb-multiarch, drgn and RAM bytes is checked in 45-arm64.sh)"; check_done; exit ;;
 esac
 GDB=gdb-multiarch
@@ -41,6 +46,7 @@ gdb_args() {
 	local core=$1
 	printf '%s\0' -batch -nx \
 		-ex "set pagination off" -ex "set width 0" \
+		${gdb_arch:+-ex "set architecture $gdb_arch"} \
 		-ex "core-file $core" \
 		-ex "symbol-file -o $kaslr $vmlinux" \
 		-ex 'printf "@@release=%s@@end\n", init_uts_ns.name.release' \
@@ -53,7 +59,8 @@ gdb_args() {
 # The reproduce line: the same gdb session by hand on a kept output.
 gdb_repro() {
 	local core=$1 q="'"
-	printf '%s -batch -nx -ex %s -ex %s -ex %s -ex %s -ex %s -ex %s -ex %s' "$GDB" \
+	printf '%s -batch -nx%s -ex %s -ex %s -ex %s -ex %s -ex %s -ex %s -ex %s' "$GDB" \
+		"${gdb_arch:+ -ex ${q}set architecture $gdb_arch$q}" \
 		"${q}core-file $core$q" "${q}symbol-file -o $kaslr $vmlinux$q" \
 		"${q}print init_uts_ns.name.release$q" "${q}print (char *)linux_banner$q" \
 		"${q}print jiffies_64$q" "${q}print init_task.comm$q" "${q}info threads$q"
@@ -108,14 +115,21 @@ remap_and_check() {
 	shift 2
 	remap_to "$label" "$input" "$out" "$@" || return
 	local repro_remap=$REMAP_REPRO
+	if [ "$guest" = i386 ]; then
+		check_eq "$label: ELF class" ELF32 "$(readelf -hW "$out" | sed -n 's/^ *Class: *//p')" \
+			"readelf -hW /tmp/$label.core (after: $repro_remap)"
+	fi
 	gdb_check "$label" "$out" "$repro_remap"
 	if [ "$label" = nopaging-kernel-only ]; then
-		# No PT_LOAD of the user half: p_vaddr below 2^63 is the filler
-		# (p_vaddr 0) only.
+		# No PT_LOAD of the user half: p_vaddr below the kernel half's
+		# start is the filler (p_vaddr 0) only.
 		local user
 		# (if readelf lists no PT_LOAD at all, the count says so, not 0)
-		user=$(readelf -lW "$out" | awk '$1 == "LOAD" { n++ } $1 == "LOAD" && $3 !~ /^0x[89a-f]/ && $3 != "0x0000000000000000" { u++ }
-			END { print n ? u + 0 : "no PT_LOAD" }')
+		user=$(readelf -lW "$out" | "$RG_PYTHON" -c '
+import sys
+ks = int(sys.argv[1], 0)
+loads = [l for l in sys.stdin if l.split()[:1] == ["LOAD"]]
+print(sum(1 for l in loads if 0 < int(l.split()[2], 16) < ks) if loads else "no PT_LOAD")' "$kernel_start")
 		check_eq "$label: no user-half PT_LOADs" 0 "$user" "readelf -lW /tmp/$label.core (after: $repro_remap)"
 	fi
 	rm -f "$out"
