@@ -376,3 +376,20 @@ rm -rf "$T"
 # half from swapper_pg_dir as well, and the user half from CPU 0.
 expect_json remap-kpti 'sorted((s["vaddr"], s["paddr"]) for s in d["segments"] if s["kind"] == "virtual") == [("0x0000000000400000", "0x0000000000030000"), ("0xffffffff80000000", "0x0000000000200000")]' \
 	"$VT" remap --dry-run --json x86-kpti.core
+
+# A remap whose page tables map (almost) nothing is an error that says which
+# root was walked, what it saw and what to try; --force-empty writes it.
+T2=$(mktemp -d)
+expect_grep remap-empty 2 'the page tables map 0 of the 4M of RAM \(under 1%\): root CPU 0 CR3 0x1000, 4-level .*try --cpu N, --cr3 PADDR or --swapper, or --force-empty' \
+	"$VT" remap dense.core -o "$T2/empty.elf"
+[ ! -e "$T2/empty.elf" ] && [ -z "$(ls -A "$T2")" ] && ok || bad remap-empty-nothing-left "$(ls -A "$T2")"
+(cd "$FX" && "$VT" remap -q --force-empty dense.core -o "$T2/empty.elf") && [ -s "$T2/empty.elf" ] && ok ||
+	bad remap-force-empty "--force-empty did not write the filler-only core"
+# An --in-place failure names the core once (it was printed twice).
+if [ -n "${VMC_FAULTS:-}" ]; then
+	cp "$FX/$F4" "$T2/inplace.core"
+	got=$(faulty VMC_FAULT_ENOSPC_AFTER=0 "$VT" remap -q --in-place "$T2/inplace.core" 2>&1); rc=$?
+	[ $rc = 2 ] && [ "$(printf '%s' "$got" | grep -o "$T2/inplace.core" | wc -l)" = 1 ] && ok ||
+		bad remap-inplace-error-path "exit $rc: $got"
+fi
+rm -rf "$T2"
