@@ -74,7 +74,7 @@ static const struct argp_child common_children[] = {
 enum { OPT_CPU = 0x200, OPT_CR3, OPT_SWAPPER, OPT_TTBR0, OPT_TTBR1, OPT_GRANULE,
        OPT_VA_BITS, OPT_PHYS, OPT_FORMAT, OPT_KERNEL,
        OPT_USER, OPT_LAYOUT, OPT_KERNEL_ONLY, OPT_NO_FILLER, OPT_EXCLUDE,
-       OPT_DRY_RUN, OPT_IN_PLACE, OPT_FORCE, OPT_FORCE_EMPTY };
+       OPT_DRY_RUN, OPT_IN_PLACE, OPT_FORCE, OPT_FORCE_EMPTY, OPT_KEEP_ALIASES };
 
 static const struct argp_option root_options[] = {
 	{ "cpu", OPT_CPU, "N", 0, "Walk CPU N's page tables (its CR3; default CPU 0)", 0 },
@@ -624,6 +624,7 @@ static const struct argp_option remap_options[] = {
 	{ "layout", OPT_LAYOUT, "KIND", 0, "gdb (PT_LOADs by virtual address, the default) or crash (one per RAM range)", 0 },
 	{ "kernel-only", OPT_KERNEL_ONLY, NULL, 0, "Leave out user-space mappings", 0 },
 	{ "no-filler", OPT_NO_FILLER, NULL, 0, "gdb layout: no PT_LOADs for RAM that no page table maps", 0 },
+	{ "keep-aliases", OPT_KEEP_ALIASES, NULL, 0, "gdb layout: keep every alias of a physical range mapped 256 times or more (by default only the lowest is kept)", 0 },
 	{ "exclude", OPT_EXCLUDE, "VSTART-VEND", 0, "Leave out virtual addresses VSTART to VEND (inclusive; repeatable)", 0 },
 	{ "dry-run", OPT_DRY_RUN, NULL, 0, "Print the PT_LOADs that would be written; write nothing", 0 },
 	{ "in-place", OPT_IN_PLACE, NULL, 0, "Rewrite CORE's headers only (gdb layout; data stays; safe if interrupted)", 0 },
@@ -656,6 +657,9 @@ static error_t remap_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_FILLER:
 		a->plan.no_filler = true;
+		break;
+	case OPT_KEEP_ALIASES:
+		a->plan.keep_aliases = true;
 		break;
 	case OPT_EXCLUDE: {
 		char *dash = strchr(arg, '-');
@@ -787,6 +791,14 @@ static int cmd_remap(int argc, char **argv)
 			plan.layout == VMC_LAYOUT_GDB ? "gdb" : "crash",
 			vmc_human_size(plan.stats.filler_bytes, h, sizeof(h)),
 			plan.root_why);
+		if (plan.stats.alias_runs)
+			fprintf(stderr, "%s: %" PRIu64 " aliases of %" PRIu64
+				" physical range%s mapped %d times or more left out "
+				"(the lowest of each is kept; --keep-aliases keeps "
+				"all)\n", prog, plan.stats.alias_runs,
+				plan.stats.alias_groups,
+				plan.stats.alias_groups == 1 ? "" : "s",
+				VMC_ALIAS_FANOUT);
 	}
 	vmc_plan_fini(&plan);
 out:

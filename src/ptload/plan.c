@@ -101,6 +101,15 @@ struct vmc_error *vmc_plan_build(const struct vmc_dump *d,
 		err = vmc_runs_exclude(&runs, &opts->exclude,
 				       &plan->stats.excluded_bytes);
 	}
+	/* gdb lists every PT_LOAD when it opens a core: 65,536 espfix64
+	 * aliases of a few pages make it slow, and say nothing the first
+	 * alias does not. crash's layout keeps one segment per RAM piece
+	 * anyway. */
+	if (!err && opts->layout == VMC_LAYOUT_GDB && !opts->keep_aliases)
+		err = vmc_runs_fold_aliases(&runs, VMC_ALIAS_FANOUT,
+					    &plan->stats.alias_groups,
+					    &plan->stats.alias_runs,
+					    &plan->stats.alias_bytes);
 	if (!err)
 		err = vmc_layout_virtual(d, &runs, view.budget, plan, ws);
 	vmc_run_vec_free(&runs);

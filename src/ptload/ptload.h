@@ -32,6 +32,19 @@ void vmc_runs_resolve_overlaps(struct vmc_run_vec *runs,
 			       uint64_t *conflict_bytes,
 			       struct vmc_warnings *ws);
 
+/* Fold aliases: where at least min_fanout disjoint runs map the very same
+ * physical range (paddr and size; espfix64 maps its pages 65,536 times),
+ * keep only the lowest-addressed one. Runs stay sorted by VA. The runs and
+ * bytes left out are added to *folded_runs and *folded_bytes; *groups
+ * counts the physical ranges folded. O(n log n). */
+struct vmc_error *vmc_runs_fold_aliases(struct vmc_run_vec *runs,
+					uint64_t min_fanout,
+					uint64_t *groups, uint64_t *folded_runs,
+					uint64_t *folded_bytes);
+
+/* The fan-out from which the gdb layout folds aliases by default. */
+#define VMC_ALIAS_FANOUT 256
+
 struct vmc_vrange {
 	uint64_t lo, hi;	/* inclusive */
 };
@@ -56,6 +69,7 @@ struct vmc_plan_opts {
 	struct vmc_root_request root;	/* whose user half (default CPU 0) */
 	bool kernel_only;
 	bool no_filler;
+	bool keep_aliases;		/* gdb: do not fold mass aliases */
 	struct vmc_vrange_vec exclude;	/* virtual ranges to leave out */
 	bool in_place;			/* data stays where it is in the input */
 	/* Lay out even when the walk maps (almost) none of RAM: by default
@@ -80,6 +94,8 @@ struct vmc_plan_stats {
 	uint64_t not_ram_bytes;		/* mapped, but not RAM in the dump: left out */
 	uint64_t conflict_bytes;	/* VA mapped twice differently: first kept */
 	uint64_t excluded_bytes;
+	uint64_t alias_groups;		/* physical ranges whose aliases were folded */
+	uint64_t alias_runs, alias_bytes;	/* the aliases left out */
 	uint64_t over_budget_bytes;	/* mapped, left out past max_segs */
 	struct vmc_walk_stats walk;	/* what the walk saw and skipped */
 };

@@ -143,3 +143,61 @@ struct vmc_error *vmc_runs_exclude(struct vmc_run_vec *runs,
 	*runs = out;
 	return NULL;
 }
+
+struct alias_key {
+	uint64_t paddr, size;
+	size_t index;		/* in VA order */
+};
+
+static int cmp_alias_key(const void *a, const void *b)
+{
+	const struct alias_key *x = a, *y = b;
+	if (x->paddr != y->paddr)
+		return x->paddr < y->paddr ? -1 : 1;
+	if (x->size != y->size)
+		return x->size < y->size ? -1 : 1;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+struct vmc_error *vmc_runs_fold_aliases(struct vmc_run_vec *runs,
+					uint64_t min_fanout,
+					uint64_t *groups, uint64_t *folded_runs,
+					uint64_t *folded_bytes)
+{
+	if (runs->n < 2 || min_fanout < 2 || runs->n < min_fanout)
+		return NULL;
+	struct alias_key *k = malloc(runs->n * sizeof(*k));
+	bool *drop = calloc(runs->n, sizeof(*drop));
+	if (!k || !drop) {
+		free(k);
+		free(drop);
+		return vmc_error_nomem();
+	}
+	for (size_t i = 0; i < runs->n; i++)
+		k[i] = (struct alias_key){ runs->v[i].paddr, runs->v[i].size, i };
+	qsort(k, runs->n, sizeof(*k), cmp_alias_key);
+	for (size_t i = 0; i < runs->n;) {
+		size_t j = i + 1;
+		while (j < runs->n && k[j].paddr == k[i].paddr &&
+		       k[j].size == k[i].size)
+			j++;
+		if (j - i >= min_fanout) {
+			/* k[i] has the lowest VA of the group: it stays. */
+			(*groups)++;
+			for (size_t m = i + 1; m < j; m++) {
+				drop[k[m].index] = true;
+				(*folded_runs)++;
+				*folded_bytes += k[m].size;
+			}
+		}
+		i = j;
+	}
+	size_t out = 0;
+	for (size_t i = 0; i < runs->n; i++)
+		if (!drop[i])
+			runs->v[out++] = runs->v[i];
+	runs->n = out;
+	free(k);
+	free(drop);
+	return NULL;
+}

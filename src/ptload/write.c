@@ -186,6 +186,13 @@ static struct vmc_error *check_target(const struct vmc_dump *d,
 		if (S_ISDIR(out_st.st_mode))
 			return vmc_error_new(VMC_ERR_USAGE, "%s is a directory",
 					     out_path);
+		/* The output is renamed into place: over /dev/null or a FIFO
+		 * that would replace the device or pipe with a regular file. */
+		if (!S_ISREG(out_st.st_mode))
+			return vmc_error_new(VMC_ERR_USAGE, "%s is not a regular "
+					     "file: refusing to replace it (remap "
+					     "writes a file beside OUT and renames "
+					     "it over OUT)", out_path);
 		if (!force)
 			return vmc_error_new(VMC_ERR_IO, "%s exists; use --force "
 					     "to replace it", out_path);

@@ -150,9 +150,13 @@ fi
 hc_make R3-ranges
 hc_run "$VT" maps R3-ranges.core && grep -q '^262144 ranges .* from 262144 mappings' "$HC/out" && ok ||
 	bad hostile-R3-maps "$(tail -2 "$HC/out") $(tail -2 "$HC/err")"
-# remap: every 1G page aliases all 1000 ranges (2.6e8 PT_LOADs): bounded by
-# the budget, with a warning, not by memory.
+# remap: every 1G page aliases all 1000 ranges (2.6e8 PT_LOADs). By default
+# the 262,144 aliases of one physical GB fold into one; with --keep-aliases
+# the PT_LOAD budget bounds them, with a warning, not memory.
 hc_run "$VT" remap --dry-run --json R3-ranges.core && ok || bad hostile-R3-remap "$(tail -2 "$HC/err")"
+"$PY" -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["summary"]["virtual"] == 1000 else 1)' "$HC/out" &&
+	ok || bad hostile-R3-folded "$(tail -c 300 "$HC/out")"
+hc_run "$VT" remap --dry-run --keep-aliases R3-ranges.core && ok || bad hostile-R3-remap-keep "$(tail -2 "$HC/err")"
 grep -q 'more than 1048576 PT_LOADs: mappings from virtual' "$HC/err" && ok || bad hostile-R3-budget "$(tail -2 "$HC/err")"
 
 # F1: CPU 0 unusable (paging off), CPU 1 usable: the default root falls back

@@ -393,3 +393,19 @@ if [ -n "${VMC_FAULTS:-}" ]; then
 		bad remap-inplace-error-path "exit $rc: $got"
 fi
 rm -rf "$T2"
+
+# The sample's espfix64 area maps one page 65,536 times: folded by default
+# (gdb still reads the banner, checked above), kept with --keep-aliases.
+n_fold=$(cd "$FX" && "$VT" remap --dry-run --json sample-x86_64.core | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["summary"]["count"])')
+n_keep=$(cd "$FX" && "$VT" remap --dry-run --json --keep-aliases sample-x86_64.core | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["summary"]["count"])')
+[ -n "$n_fold" ] && [ "$n_fold" -le 1000 ] && [ -n "$n_keep" ] && [ "$n_keep" -gt 65536 ] && ok ||
+	bad remap-fold-aliases "default $n_fold PT_LOADs, --keep-aliases $n_keep"
+T3=$(mktemp -d)
+expect_grep remap-fold-summary 0 '65535 aliases of 1 physical range mapped 256 times or more left out' \
+	"$VT" remap sample-x86_64.core -o "$T3/fold.elf"
+rm -rf "$T3"
+# OUT is renamed into place: a device or FIFO is refused, even with --force
+# (it once replaced /dev/null with a regular file).
+expect_grep remap-out-device 64 '/dev/null is not a regular file: refusing to replace it' \
+	"$VT" remap --force x86-4level.core -o /dev/null
+[ -c /dev/null ] && ok || bad remap-out-device-intact "/dev/null is no longer a character device"

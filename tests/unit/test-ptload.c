@@ -100,6 +100,42 @@ static void test_exclude(void)
 	vmc_run_vec_free(&v);
 }
 
+/* 300 aliases of one page (espfix64's shape) fold to the lowest; a page
+ * mapped twice, and runs of another size, stay. */
+static void test_fold_aliases(void)
+{
+	struct vmc_run_vec v = {0};
+	*vmc_run_vec_push(&v) = run(0x1000, 0x5000, 0x1000);	/* twice: stays */
+	for (uint64_t i = 0; i < 300; i++)
+		*vmc_run_vec_push(&v) = run(0xffffff0000000000 + i * 0x10000,
+					    0x9000, 0x1000);
+	*vmc_run_vec_push(&v) = run(0xffffff0000008000, 0x9000, 0x2000);
+	*vmc_run_vec_push(&v) = run(0xffffffff81000000, 0x5000, 0x1000);
+	vmc_runs_merge(&v, false);
+	size_t before = v.n;
+	uint64_t groups = 0, nruns = 0, bytes = 0;
+	CHECK(vmc_runs_fold_aliases(&v, 256, &groups, &nruns, &bytes) == NULL);
+	CHECK_U64(groups, 1);
+	CHECK_U64(nruns, 299);
+	CHECK_U64(bytes, 299 * 0x1000);
+	CHECK_U64(v.n, before - 299);
+	bool sorted = true, lowest = false;
+	for (size_t i = 0; i < v.n; i++) {
+		if (i && v.v[i - 1].vaddr >= v.v[i].vaddr)
+			sorted = false;
+		lowest |= v.v[i].vaddr == 0xffffff0000000000;
+		CHECK(!(v.v[i].paddr == 0x9000 && v.v[i].size == 0x1000 &&
+			v.v[i].vaddr != 0xffffff0000000000));
+	}
+	CHECK(sorted);
+	CHECK(lowest);
+	/* Below the fan-out, nothing folds. */
+	groups = nruns = bytes = 0;
+	CHECK(vmc_runs_fold_aliases(&v, 256, &groups, &nruns, &bytes) == NULL);
+	CHECK_U64(nruns, 0);
+	vmc_run_vec_free(&v);
+}
+
 /* A dump with RAM [0, 64K) and [1M, 1M+64K), the second only half in the
  * file; physical reads are not needed by layout and placement. */
 static const struct vmc_ram_range test_ram[] = {
@@ -260,6 +296,7 @@ const struct unit_test ptload_tests[] = {
 	{ "ptload/merge", test_merge },
 	{ "ptload/overlap-top-of-space", test_overlap_top_of_space },
 	{ "ptload/exclude", test_exclude },
+	{ "ptload/fold-aliases", test_fold_aliases },
 	{ "ptload/layout-virtual-gdb-place", test_layout_virtual_and_gdb },
 	{ "ptload/layout-filler-crash", test_layout_filler_and_crash },
 	{ "ptload/place-many", test_place_many },

@@ -120,6 +120,21 @@ remap_and_check() {
 			"readelf -hW /tmp/$label.core (after: $repro_remap)"
 	fi
 	gdb_check "$label" "$out" "$repro_remap"
+	# The espfix64 aliases (one physical page 65,536 times on x86_64) are
+	# folded by default, so gdb opens a few hundred PT_LOADs; every truth
+	# symbol above still reads. --keep-aliases keeps them all.
+	local nload
+	nload=$(readelf -lW "$out" | awk '$1 == "LOAD"' | wc -l)
+	case $label in
+	nopaging | paging-input)
+		check_true "$label: 1 to 1000 PT_LOADs (has $nload)" "$repro_remap" \
+			test "$nload" -ge 1 -a "$nload" -le 1000 ;;
+	*-keep-aliases)
+		case $guest in
+		x86_64-*) check_true "$label: more than 65,536 PT_LOADs (has $nload)" \
+				"$repro_remap" test "$nload" -gt 65536 ;;
+		esac ;;
+	esac
 	if [ "$label" = nopaging-kernel-only ]; then
 		# No PT_LOAD of the user half: p_vaddr below the kernel half's
 		# start is the filler (p_vaddr 0) only.
@@ -138,4 +153,5 @@ print(sum(1 for l in loads if 0 < int(l.split()[2], 16) < ks) if loads else "no 
 remap_and_check nopaging "$dir/elf-nopaging.core"
 remap_and_check paging-input "$dir/elf-paging.core"
 remap_and_check nopaging-kernel-only "$dir/elf-nopaging.core" --kernel-only
+remap_and_check nopaging-keep-aliases "$dir/elf-nopaging.core" --keep-aliases
 check_done
