@@ -10,7 +10,8 @@
 # VMCORE_TOOL_CACHE defaulting to ~/.cache/vmcore-tool). See bench/README.md.
 #
 # Without CORE it then runs bench/ranges-bench.sh (remap --dry-run against
-# info over 15k, 30k and 60k RAM ranges).
+# info over 15k, 30k and 60k RAM ranges) and bench/gdb-open-bench.sh (gdb
+# opening our gdb layout against QEMU's paging=true core).
 #
 # Exit status: that of walk-bench (0 agree, 1 a disagreement, 2 failed to
 # run, 64 usage), or of ranges-bench when worse; 2 when building fails.
@@ -82,8 +83,11 @@ done
 rc=0
 "$walk_bench" "${opts[@]}" "$@" || rc=$?
 echo
-VMCORE_TOOL=${VMCORE_TOOL:-$root/build/vmcore-tool} bash "$bench/ranges-bench.sh" || {
-	r=$?
-	[ "$r" -gt "$rc" ] && rc=$r
-}
+for b in ranges-bench.sh gdb-open-bench.sh; do
+	VMCORE_TOOL=${VMCORE_TOOL:-$root/build/vmcore-tool} bash "$bench/$b" || {
+		r=$?
+		[ "$r" -gt "$rc" ] && rc=$r
+	}
+	echo
+done
 exit "$rc"
