@@ -761,6 +761,7 @@ static int cmd_remap(int argc, char **argv)
 		status = report_error(a.core, err);
 		goto out;
 	}
+	struct vmc_write_opts wo = { .force = a.force, .shared_bytes = UINT64_MAX };
 	if (a.dry_run) {
 		struct vmc_report_opts ro = { a.common.json, a.common.verbose };
 		err = vmc_report_ptloads(stdout, dump, plan.segs.v, plan.segs.n,
@@ -770,7 +771,6 @@ static int cmd_remap(int argc, char **argv)
 		core = NULL;
 		err = vmc_plan_write_in_place(a.core, &plan);
 	} else {
-		struct vmc_write_opts wo = { .force = a.force };
 		if (isatty(STDERR_FILENO) && !a.common.quiet) {
 			wo.progress = show_progress;
 			wo.progress_arg = (void *)a.out;
@@ -791,6 +791,16 @@ static int cmd_remap(int argc, char **argv)
 			plan.layout == VMC_LAYOUT_GDB ? "gdb" : "crash",
 			vmc_human_size(plan.stats.filler_bytes, h, sizeof(h)),
 			plan.root_why);
+		if (a.common.verbose && !a.dry_run && !a.plan.in_place) {
+			if (wo.shared_bytes == UINT64_MAX)
+				fprintf(stderr, "%s: %s: the file system does not "
+					"say which blocks are shared\n", prog, a.out);
+			else
+				fprintf(stderr, "%s: %s: 0x%" PRIx64 " bytes (%s) "
+					"share blocks with the input (reflink)\n",
+					prog, a.out, wo.shared_bytes,
+					vmc_human_size(wo.shared_bytes, h, sizeof(h)));
+		}
 		if (plan.stats.alias_runs)
 			fprintf(stderr, "%s: %" PRIu64 " aliases of %" PRIu64
 				" physical range%s mapped %d times or more left out "

@@ -11,6 +11,7 @@ packages=(
 	libkdumpfile-dev			# bench/walk-bench (built by make check)
 	python3 binutils gdb			# tests and the sample: generator, readelf, gdb
 	groff-base				# tests: the man page renders without warnings
+	xfsprogs				# tests: remap shares blocks on a loop XFS
 )
 
 missing=()

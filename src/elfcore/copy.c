@@ -71,6 +71,30 @@ static struct vmc_error *copy_range(struct vmc_core *core, uint64_t src,
 	return len ? copy_fallback(core, src, out, dst, len) : NULL;
 }
 
+/* File systems share blocks (reflink) only for a copy_file_range whose
+ * offsets are block-aligned and whose length is whole blocks; anything else
+ * makes XFS and btrfs copy every byte of the call. So cut the range into
+ * an unaligned head, an aligned body and an unaligned tail: the body, all
+ * but a page of each RAM range, is shared (placement keeps the output's
+ * offsets congruent to the input's). */
+#define SHARE_BLOCK	4096u
+
+static struct vmc_error *copy_shared(struct vmc_core *core, uint64_t src,
+				     int out, uint64_t dst, uint64_t len)
+{
+	uint64_t head = (SHARE_BLOCK - (src & (SHARE_BLOCK - 1))) & (SHARE_BLOCK - 1);
+	if ((src ^ dst) & (SHARE_BLOCK - 1) || head >= len)
+		return copy_range(core, src, out, dst, len);
+	uint64_t body = (len - head) & ~(uint64_t)(SHARE_BLOCK - 1);
+	struct vmc_error *err = head ? copy_range(core, src, out, dst, head) : NULL;
+	if (!err && body)
+		err = copy_range(core, src + head, out, dst + head, body);
+	if (!err && len > head + body)
+		err = copy_range(core, src + head + body, out, dst + head + body,
+				 len - head - body);
+	return err;
+}
+
 /* Copy [src, src+len) skipping the input's holes, so that a sparse core
  * gives a sparse output. */
 static struct vmc_error *copy_sparse(struct vmc_core *core, uint64_t src,
@@ -82,15 +106,15 @@ static struct vmc_error *copy_sparse(struct vmc_core *core, uint64_t src,
 		if (data < 0) {
 			if (errno == ENXIO)
 				return NULL;		/* only a hole is left */
-			return copy_range(core, src, out, dst, end - src);
+			return copy_shared(core, src, out, dst, end - src);
 		}
 		if ((uint64_t)data >= end)
 			return NULL;
 		off_t hole = lseek(core->fd, data, SEEK_HOLE);
 		uint64_t stop = hole < 0 || (uint64_t)hole > end ? end : (uint64_t)hole;
-		struct vmc_error *err = copy_range(core, (uint64_t)data, out,
-						   dst + ((uint64_t)data - src),
-						   stop - (uint64_t)data);
+		struct vmc_error *err = copy_shared(core, (uint64_t)data, out,
+						    dst + ((uint64_t)data - src),
+						    stop - (uint64_t)data);
 		if (err)
 			return err;
 		dst += stop - src;

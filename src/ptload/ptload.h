@@ -167,6 +167,10 @@ struct vmc_write_opts {
 	/* Called now and then with bytes done and total (progress), or NULL. */
 	void (*progress)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;
+	/* Out: bytes of the output whose blocks the file system shares
+	 * (FIEMAP's shared flag: reflinked from the input); UINT64_MAX when
+	 * the file system cannot tell. */
+	uint64_t shared_bytes;
 };
 
 /*
@@ -180,7 +184,7 @@ struct vmc_write_opts {
 struct vmc_error *vmc_plan_write(const struct vmc_dump *d,
 				 const struct vmc_plan *plan,
 				 const char *out_path,
-				 const struct vmc_write_opts *wopts);
+				 struct vmc_write_opts *wopts);
 
 /*
  * Rewrite the dump's file's headers in place (plan built with in_place):

@@ -12,9 +12,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -154,8 +157,13 @@ static struct vmc_error *write_data(const struct vmc_dump *d,
 		total += plan->copies.v[i].size;
 	for (size_t i = 0; i < plan->copies.n; i++) {
 		const struct vmc_plan_copy *c = &plan->copies.v[i];
-		for (uint64_t off = 0; off < c->size; off += CHUNK) {
-			uint64_t n = c->size - off < CHUNK ? c->size - off : CHUNK;
+		for (uint64_t off = 0, n; off < c->size; off += n) {
+			/* Pieces end at 4K-aligned output offsets, so that no
+			 * piece boundary splits a block the file system could
+			 * share (copy.c). */
+			n = CHUNK - ((c->dst + off) & 4095);
+			if (n > c->size - off)
+				n = c->size - off;
 			struct vmc_error *err = interrupted();
 			if (!err)
 				err = d->write_ram(d->ctx, c->paddr + off, n, fd,
@@ -239,12 +247,44 @@ static struct vmc_error *write_all_parts(const struct vmc_dump *d,
 	return err;
 }
 
+/* Bytes of fd that FIEMAP marks shared, or UINT64_MAX if it cannot say. */
+static uint64_t shared_bytes(int fd)
+{
+	enum { NEXT = 256 };
+	struct fiemap *fm = calloc(1, sizeof(*fm) + NEXT * sizeof(fm->fm_extents[0]));
+	if (!fm)
+		return UINT64_MAX;
+	uint64_t total = 0, start = 0;
+	for (;;) {
+		*fm = (struct fiemap){ .fm_start = start, .fm_length = ~0ull,
+				       .fm_flags = FIEMAP_FLAG_SYNC,
+				       .fm_extent_count = NEXT };
+		if (ioctl(fd, FS_IOC_FIEMAP, fm) < 0) {
+			total = UINT64_MAX;
+			break;
+		}
+		if (!fm->fm_mapped_extents)
+			break;
+		const struct fiemap_extent *e = NULL;
+		for (unsigned i = 0; i < fm->fm_mapped_extents; i++) {
+			e = &fm->fm_extents[i];
+			if (e->fe_flags & FIEMAP_EXTENT_SHARED)
+				total += e->fe_length;
+		}
+		if (e->fe_flags & FIEMAP_EXTENT_LAST)
+			break;
+		start = e->fe_logical + e->fe_length;
+	}
+	free(fm);
+	return total;
+}
+
 /* Write into a new temporary file beside out_path, then rename it. */
 static struct vmc_error *write_renamed(const struct vmc_dump *d,
 				       const struct vmc_plan *plan,
 				       const char *dir, const char *base,
 				       const char *out_path,
-				       const struct vmc_write_opts *wopts)
+				       struct vmc_write_opts *wopts)
 {
 	char *tmp = NULL;
 	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) < 0)
@@ -264,6 +304,8 @@ static struct vmc_error *write_renamed(const struct vmc_dump *d,
 		err = vmc_error_errno(errno, "setting the output's mode");
 	if (!err)
 		err = write_all_parts(d, plan, fd, wopts);
+	if (!err)
+		wopts->shared_bytes = shared_bytes(fd);
 	if (close(fd) < 0 && !err)
 		err = vmc_error_errno(errno, "closing the output");
 	/* A stop signal during the last fsync or close still means "leave
@@ -289,7 +331,7 @@ static struct vmc_error *write_renamed(const struct vmc_dump *d,
 struct vmc_error *vmc_plan_write(const struct vmc_dump *d,
 				 const struct vmc_plan *plan,
 				 const char *out_path,
-				 const struct vmc_write_opts *wopts)
+				 struct vmc_write_opts *wopts)
 {
 	struct vmc_error *err = check_target(d, out_path, wopts->force);
 	if (err)
