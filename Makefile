@@ -91,6 +91,10 @@ $(BUILD)/walk-bench: bench/walk-bench.c $(BUILD)/libvmcore.a
 
 bench-build: $(BUILD)/walk-bench
 
+# The real-guest suite's check of the read path against the traced walk.
+$(BUILD)/xlat-check: tests/realguest/xlat-check.c $(BUILD)/libvmcore.a
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libvmcore.a $(ALL_LDFLAGS) $(LIBS)
+
 $(BUILD)/fixtures/%.core: tests/fixtures/%.core.txt tests/mkcore.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) tests/mkcore.py $< $@
@@ -126,7 +130,7 @@ ifeq ($(CI),true)
 	$(MAKE) check-real
 endif
 
-check-real: $(BIN)
+check-real: $(BIN) $(BUILD)/xlat-check
 	VMCORE_TOOL=$(abspath $(BIN)) bash tests/realguest/run.sh
 
 check-sanitize:

@@ -427,7 +427,7 @@ static int bench_one(const char *path, unsigned long *disagreements)
 	struct vmc_run_vec runs = {0};
 	struct leaf_vec kleaves = {0}, vleaves = {0};
 	uint64_t *va = NULL;
-	struct xres *xv = NULL, *xp = NULL, *xo = NULL;
+	struct xres *xv = NULL, *xp = NULL, *xo = NULL, *xf = NULL;
 	const char **why_p = NULL, **why_o = NULL;
 
 	/* 1. enumeration, best of opt_reps each */
@@ -546,9 +546,10 @@ static int bench_one(const char *path, unsigned long *disagreements)
 	xv = calloc(n, sizeof(*xv));
 	xp = calloc(n, sizeof(*xp));
 	xo = calloc(n, sizeof(*xo));
+	xf = calloc(n, sizeof(*xf));
 	why_p = calloc(n, sizeof(*why_p));
 	why_o = calloc(n, sizeof(*why_o));
-	if (!va || !xv || !xp || !xo || !why_p || !why_o)
+	if (!va || !xv || !xp || !xo || !xf || !why_p || !why_o)
 		goto nomem;
 	uint64_t seed = opt_seed;
 	for (unsigned long i = 0; i < n; i++) {
@@ -557,7 +558,7 @@ static int bench_one(const char *path, unsigned long *disagreements)
 		va[i] = run->vaddr + (pages ? (rnd(&seed) % pages) << 12 : 0);
 	}
 
-	double bt_v = 1e99, bt_p = 1e99, bt_o = 1e99;
+	double bt_v = 1e99, bt_p = 1e99, bt_o = 1e99, bt_f = 1e99;
 	unsigned long miss_v = 0;
 	for (unsigned r = 0; r < opt_reps; r++) {
 		t0 = now();
@@ -570,6 +571,18 @@ static int bench_one(const char *path, unsigned long *disagreements)
 		double t = now() - t0;
 		if (t < bt_v)
 			bt_v = t;
+
+		/* The read path: no trace, a cache kept across addresses. */
+		struct vmc_xlat_cache cache = {0};
+		t0 = now();
+		for (unsigned long i = 0; i < n; i++) {
+			uint64_t size;
+			xf[i].ok = vmc_translate_fast(&cache, rc.pg, &pm, va[i],
+						      &xf[i].pa, &size);
+		}
+		t = now() - t0;
+		if (t < bt_f)
+			bt_f = t;
 
 		t0 = now();
 		for (unsigned long i = 0; i < n; i++) {
@@ -599,18 +612,34 @@ static int bench_one(const char *path, unsigned long *disagreements)
 	       ", %zu kernel leaves), best of %u:\n", n, opt_seed, nk,
 	       opt_reps);
 	print_rate("vmcore-tool vmc_translate", bt_v, n);
+	print_rate("vmcore-tool vmc_translate_fast", bt_f, n);
 	print_rate("libkdumpfile addrxlat_walk (METH_PGT)", bt_p, n);
 	print_rate("libkdumpfile addrxlat_op (KV->phys map)", bt_o, n);
 	printf("  ratio libkdumpfile/vmcore-tool rate   %8.3f (METH_PGT), "
 	       "%.3f (KV->phys map)\n", bt_v / bt_p, bt_v / bt_o);
 	if (miss_v)
 		printf("  vmcore-tool found %lu of them unmapped\n", miss_v);
+	printf("  ratio libkdumpfile/vmcore-tool fast   %8.3f (METH_PGT), "
+	       "%.3f (KV->phys map)\n", bt_f / bt_p, bt_f / bt_o);
+	/* The fast path must give the traced walk's answer, every time. */
+	unsigned long df = 0;
+	for (unsigned long i = 0; i < n; i++) {
+		if (xf[i].ok == xv[i].ok && (!xv[i].ok || xf[i].pa == xv[i].pa))
+			continue;
+		if (df++ < MAX_EXAMPLES)
+			printf("    DISAGREE fast/traced 0x%016" PRIx64 ": fast %s "
+			       "0x%" PRIx64 ", traced %s 0x%" PRIx64 "\n", va[i],
+			       xf[i].ok ? "maps" : "unmapped", xf[i].pa,
+			       xv[i].ok ? "maps" : "unmapped", xv[i].pa);
+	}
+	printf("  fast path against the traced walk: %lu disagreements (of %lu)\n",
+	       df, n);
 	unsigned long dp = cross_check("METH_PGT", va, xv, xp, why_p, n);
 	unsigned long dop = cross_check("KV->phys map", va, xv, xo, why_o, n);
 	printf("  disagreements: %lu with METH_PGT, %lu with the KV->phys map "
 	       "(of %lu)\n", dp, dop, n);
 
-	*disagreements += dp + dop + leaf_dis;
+	*disagreements += dp + dop + df + leaf_dis;
 	ret = 0;
 	goto out;
 nomem:
@@ -620,6 +649,7 @@ out:
 	free(xv);
 	free(xp);
 	free(xo);
+	free(xf);
 	free(why_p);
 	free(why_o);
 	vmc_run_vec_free(&runs);

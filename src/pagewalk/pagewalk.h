@@ -238,6 +238,26 @@ struct vmc_translation {
 void vmc_translate(const struct vmc_paging *pg, const struct vmc_physmem *pm,
 		   uint64_t vaddr, struct vmc_translation *out);
 
+/*
+ * The single-address path without a trace, for reads (read, symbols, every
+ * later consumer): the last leaf and each level's last table view are kept
+ * in a cache, so neighbouring and repeated lookups skip the RAM-map search.
+ * A cache belongs to one form and one physmem; zero it to start (or when
+ * either changes). Returns false when vaddr does not translate (or a table
+ * cannot be read); vmc_translate then says why.
+ */
+struct vmc_xlat_cache {
+	const struct vmc_paging *pg;
+	uint64_t table[VMC_MAX_LEVELS + 1];
+	const uint8_t *view[VMC_MAX_LEVELS + 1];
+	bool have_leaf;
+	uint64_t leaf_va, leaf_pa, leaf_size;
+};
+
+bool vmc_translate_fast(struct vmc_xlat_cache *c, const struct vmc_paging *pg,
+			const struct vmc_physmem *pm, uint64_t vaddr,
+			uint64_t *paddr, uint64_t *page_size);
+
 /* Read len bytes at virtual vaddr through pg. On a hole, returns a
  * VMC_ERR_NOT_FOUND error whose addr is the first unmapped byte and whose
  * message says which entry stopped the walk; a mapped page whose physical

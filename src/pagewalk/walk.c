@@ -445,15 +445,77 @@ void vmc_translate(const struct vmc_paging *pg, const struct vmc_physmem *pm,
 	snprintf(out->why, sizeof(out->why), "no leaf at the last level");
 }
 
+bool vmc_translate_fast(struct vmc_xlat_cache *c, const struct vmc_paging *pg,
+			const struct vmc_physmem *pm, uint64_t vaddr,
+			uint64_t *paddr, uint64_t *page_size)
+{
+	if (c->pg != pg) {
+		*c = (struct vmc_xlat_cache){ .pg = pg };
+	} else if (c->have_leaf && vaddr - c->leaf_va < c->leaf_size) {
+		*paddr = c->leaf_pa + (vaddr - c->leaf_va);
+		*page_size = c->leaf_size;
+		return true;
+	}
+	if (!vmc_paging_va_ok(pg, vaddr))
+		return false;
+	uint64_t table = pg->root;
+	for (unsigned level = pg->levels; level >= 1; level--) {
+		uint64_t index = (vaddr >> pg->shift[level]) &
+				 (((uint64_t)1 << pg->bits[level]) - 1);
+		uint8_t b[8];
+		const uint8_t *p;
+		if (c->view[level] && c->table[level] == table) {
+			p = c->view[level] + index * pg->entry_size;
+		} else {
+			const uint8_t *v = pm->map ?
+				pm->map(pm->ctx, table, table_bytes(pg, level)) : NULL;
+			c->table[level] = table;
+			c->view[level] = v;
+			if (v) {
+				p = v + index * pg->entry_size;
+			} else {
+				/* Not one view (or past EOF): read the entry. */
+				struct vmc_error *err = vmc_physmem_read(
+					pm, table + index * pg->entry_size, b,
+					pg->entry_size);
+				if (err) {
+					vmc_error_free(err);
+					return false;
+				}
+				p = b;
+			}
+		}
+		struct vmc_entry e;
+		pg->ops->decode(pg, level, get_entry(pg, p) & ~pg->clear_mask, &e);
+		if (e.kind == VMC_ENTRY_LEAF) {
+			uint64_t size = (uint64_t)1 << pg->shift[level];
+			c->have_leaf = true;
+			c->leaf_va = vaddr & ~(size - 1);
+			c->leaf_pa = e.addr;
+			c->leaf_size = size;
+			*paddr = e.addr + (vaddr & (size - 1));
+			*page_size = size;
+			return true;
+		}
+		if (e.kind != VMC_ENTRY_TABLE)
+			return false;
+		table = e.addr;
+	}
+	return false;	/* a form whose last level decodes a table */
+}
+
 struct vmc_error *vmc_read_virtual(const struct vmc_paging *pg,
 				   const struct vmc_physmem *pm, uint64_t vaddr,
 				   void *buf, size_t len)
 {
 	uint8_t *out = buf;
+	struct vmc_xlat_cache cache = {0};
 	while (len) {
-		struct vmc_translation t;
-		vmc_translate(pg, pm, vaddr, &t);
-		if (!t.mapped) {
+		uint64_t pa, size;
+		if (!vmc_translate_fast(&cache, pg, pm, vaddr, &pa, &size)) {
+			/* The traced walk says where it stopped. */
+			struct vmc_translation t;
+			vmc_translate(pg, pm, vaddr, &t);
 			struct vmc_error *err = vmc_error_new(
 				VMC_ERR_NOT_FOUND, "0x%016" PRIx64 " is not mapped: %s",
 				vaddr, t.why);
@@ -461,13 +523,13 @@ struct vmc_error *vmc_read_virtual(const struct vmc_paging *pg,
 				err->addr = vaddr;
 			return err;
 		}
-		uint64_t chunk = t.page_size - (vaddr & (t.page_size - 1));
+		uint64_t chunk = size - (vaddr & (size - 1));
 		if (chunk > len)
 			chunk = len;
-		struct vmc_error *err = vmc_physmem_read(pm, t.paddr, out, chunk);
+		struct vmc_error *err = vmc_physmem_read(pm, pa, out, chunk);
 		if (err)
 			return vmc_error_prefix(err, "0x%016" PRIx64 " maps to "
-						"physical 0x%" PRIx64, vaddr, t.paddr);
+						"physical 0x%" PRIx64, vaddr, pa);
 		out += chunk;
 		len -= chunk;
 		vaddr += chunk;
