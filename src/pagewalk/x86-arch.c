@@ -63,15 +63,56 @@ static struct vmc_error *cpu_form(const struct vmc_dump *d, size_t cpu,
 	return NULL;
 }
 
+/* i386: swapper_pg_dir lies in the linear map, at PAGE_OFFSET + its
+ * physical address. VMCOREINFO says CONFIG_X86_PAE but not PAGE_OFFSET, so
+ * the default split (0xc0000000) is assumed and proven: the table must
+ * translate its own address to where it was taken from. */
+static struct vmc_error *swapper_form_i386(const struct vmc_dump *d,
+					   uint64_t sym,
+					   struct vmc_root_choice *out)
+{
+	const char *pae = vmc_vmcoreinfo_get(d->vmcoreinfo, "CONFIG_X86_PAE");
+	bool is_pae = pae && strcmp(pae, "y") == 0;
+	if (sym < I386_PAGE_OFFSET || sym > UINT32_MAX)
+		return vmc_error_new(VMC_ERR_UNSUPPORTED, "SYMBOL(swapper_pg_dir) "
+				     "0x%" PRIx64 " is below PAGE_OFFSET 0x%" PRIx64
+				     " (another memory split?); pass --cr3", sym,
+				     I386_PAGE_OFFSET);
+	uint64_t pa = sym - I386_PAGE_OFFSET;
+	/* Linux turns on PSE wherever the CPU has it (every CPU QEMU models). */
+	struct vmc_error *err = vmc_paging_x86(is_pae ? VMC_PAGING_X86_PAE
+						      : VMC_PAGING_X86_32,
+					       pa, true, 0, &out->pg[0]);
+	if (err)
+		return err;
+	struct vmc_translation t;
+	vmc_translate(&out->pg[0], &d->pm, sym, &t);
+	if (!t.mapped || t.paddr != pa)
+		return vmc_error_new(VMC_ERR_UNSUPPORTED, "swapper_pg_dir at 0x%"
+				     PRIx64 " taken as physical 0x%" PRIx64 " (PAGE_"
+				     "OFFSET 0x%" PRIx64 ") does not map itself "
+				     "there; pass --cr3", sym, pa, I386_PAGE_OFFSET);
+	out->cpu = -1;
+	snprintf(out->why, sizeof(out->why), "VMCOREINFO swapper_pg_dir 0x%"
+		 PRIx64 " - PAGE_OFFSET 0x%" PRIx64 " (it maps itself there), %s",
+		 sym, I386_PAGE_OFFSET, is_pae ? "PAE (CONFIG_X86_PAE)"
+					       : "32-bit (no CONFIG_X86_PAE)");
+	return NULL;
+}
+
 /* swapper_pg_dir (= init_top_pgt) from VMCOREINFO. */
 static struct vmc_error *swapper_form(const struct vmc_dump *d,
 				      struct vmc_root_choice *out)
 {
 	const struct vmc_vmcoreinfo *vi = d->vmcoreinfo;
 	uint64_t sym, phys_base = 0, l5 = 0;
+	if (d->arch == VMC_ARCH_I386 && vi &&
+	    vmc_vmcoreinfo_symbol(vi, "swapper_pg_dir", &sym))
+		return swapper_form_i386(d, sym, out);
 	if (d->arch != VMC_ARCH_X86_64)
-		return vmc_error_new(VMC_ERR_UNSUPPORTED, "a swapper_pg_dir root "
-				     "is supported for x86_64 dumps only so far");
+		return vmc_error_new(VMC_ERR_UNSUPPORTED, "no swapper_pg_dir root: "
+				     "%s", vi ? "VMCOREINFO has no SYMBOL(swapper_pg_dir)"
+				     : "the dump has no VMCOREINFO");
 	if (!vi)
 		return vmc_error_new(VMC_ERR_UNSUPPORTED, "no VMCOREINFO note, so "
 				     "swapper_pg_dir is unknown");
@@ -321,4 +362,5 @@ const struct vmc_arch_ops vmc_i386_ops = {
 	.name = "i386",
 	X86_OPS,
 	.out_class = ELFCLASS32,
+	.show_swapper = true,
 };

@@ -4,8 +4,8 @@
 # linux_banner read through the page tables is /proc/version; init_uts_ns's
 # release is `uname -r`; jiffies_64 is the value QEMU read at the dump
 # instant; and the same holds from every CPU's root and from swapper_pg_dir
-# (--swapper on x86_64; on i386, where the tool takes no --swapper, as
-# --cr3 = VMCOREINFO SYMBOL(swapper_pg_dir) - PAGE_OFFSET). vtop of
+# (--swapper; on i386 also as --cr3 = VMCOREINFO SYMBOL(swapper_pg_dir) -
+# the kernel config's PAGE_OFFSET, which --swapper assumes). vtop of
 # linux_banner agrees with the kernel's own arithmetic for its image.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -34,8 +34,8 @@ case "$guest" in
 x86_64-*) roots=(--swapper) ;;
 i386)
 	swapper=0x$(core_vmcoreinfo "$dump" 'SYMBOL(swapper_pg_dir)')
-	roots=("--cr3=$(printf '0x%x' $((swapper - page_offset)))")
-	echo "  (swapper_pg_dir $swapper as ${roots[0]}: the tool's --swapper is for x86_64)"
+	roots=(--swapper "--cr3=$(printf '0x%x' $((swapper - page_offset)))")
+	echo "  (swapper_pg_dir $swapper also as ${roots[1]}, PAGE_OFFSET $page_offset from the config)"
 	;;
 esac
 for ((c = 0; c < cpus; c++)); do roots+=("--cpu=$c"); done
