@@ -5,8 +5,14 @@
 #   make check-cli UPDATE=1  rewrite the CLI goldens (tests/cli/README.md)
 #   make check-real      real Linux guests in QEMU (tests/realguest/)
 #   make check-sanitize  the suite again under ASan + UBSan (build-san/)
+#   make fuzz-build      the libFuzzer harnesses and their seeds (build-fuzz/;
+#                        clang, tests/fuzz/README.md)
+#   make check-fuzz      each harness for CHECK_FUZZ_SECONDS (30), and every
+#                        saved regression input once; fails on any finding
+#   make fuzz            longer runs: FUZZ_SECONDS=600 FUZZ_JOBS=2 FUZZERS=walk,...
 #   make bench-build     build the benchmarks (bench/; `make check` does too)
 #   make deps            install the Debian packages needed to build and test
+#                        (make fuzz-deps: also clang for the fuzz targets)
 #   make install         PREFIX=/usr/local DESTDIR=
 
 PREFIX   ?= /usr/local
@@ -40,6 +46,16 @@ ifdef SANITIZE
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
 endif
+# The library for libFuzzer: coverage-instrumented, ASan + UBSan; the
+# harnesses add -fsanitize=fuzzer when they link (tests/fuzz/README.md).
+ifdef FUZZ_LIB
+SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined \
+             -fno-omit-frame-pointer -fno-sanitize-recover=all
+# The walk loop compares against counts and ranges that comparison
+# feedback cannot steer; tracing them made the walk harnesses 2.6x slower
+# (tests/fuzz/README.md). The entry decoders keep it.
+$(BUILD)/src/pagewalk/walk.o: SAN_FLAGS += -fno-sanitize-coverage=trace-cmp
+endif
 
 LIB_SRC  := $(wildcard src/base/*.c src/elfcore/*.c src/pagewalk/*.c \
                        src/ptload/*.c src/report/*.c)
@@ -56,7 +72,8 @@ BIN      := $(BUILD)/vmcore-tool
 .SECONDARY:
 
 .PHONY: all check check-unit check-cli check-mkcore check-real check-sanitize \
-        fixtures deps install uninstall clean sample bench-build
+        fixtures deps install uninstall clean sample bench-build \
+        fuzz-build fuzz-harnesses fuzz-seeds fuzz-deps check-fuzz fuzz
 
 all: vmcore-tool
 
@@ -142,6 +159,62 @@ endif
 deps:
 	bash tests/install-deps.sh
 
+# ---- fuzzing (tests/fuzz/README.md) -------------------------------------------
+# One libFuzzer harness per parser or pipeline stage, built with clang into
+# build-fuzz/ (its own library build and fixtures), seeds generated from the
+# fixtures. check-fuzz runs each for a short fixed time (two at a time) and
+# every input in tests/fuzz/regressions/ once; .ci/run calls it.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_NAMES   := elfcore vmcoreinfo notes walk plan translate x86-tables \
+                remap-oracle
+FUZZ_BINS     = $(FUZZ_NAMES:%=$(BUILD)/fuzz-%)
+FUZZ_SEEDS_TXT := $(wildcard tests/fuzz/seeds/*.core.txt)
+FUZZ_SEED_CORES = $(FUZZ_SEEDS_TXT:tests/fuzz/seeds/%.core.txt=$(BUILD)/seed-cores/%.core)
+CHECK_FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS    ?= 2
+
+fuzz-build:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz-build: no $(FUZZ_CC):" \
+	  "make fuzz-deps installs clang and libclang-rt-dev" >&2; exit 2; }
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) FUZZ_LIB=1 fuzz-harnesses fuzz-seeds
+
+fuzz-deps:
+	bash tests/install-deps.sh --fuzz
+
+fuzz-harnesses: $(FUZZ_BINS) $(BUILD)/bench-input
+
+$(BUILD)/fuzz-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/common.o \
+                 $(BUILD)/libvmcore.a
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+# memfd or tmpfs for the harnesses' input file (tests/fuzz/README.md).
+$(BUILD)/bench-input: $(BUILD)/tests/fuzz/bench-input.o \
+                      $(BUILD)/tests/fuzz/common.o $(BUILD)/libvmcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/seed-cores/%.core: tests/fuzz/seeds/%.core.txt tests/mkcore.py
+	@mkdir -p $(dir $@)
+	$(PYTHON) tests/mkcore.py $< $@
+
+# Seeds: regenerated whenever a fixture or the generator changes.
+fuzz-seeds: $(BUILD)/seeds/.stamp
+$(BUILD)/seeds/.stamp: $(FIXTURES) $(FUZZ_SEED_CORES) tests/fuzz/mkseeds.py
+	rm -rf $(BUILD)/seeds
+	$(PYTHON) tests/fuzz/mkseeds.py $(BUILD)/fixtures:$(BUILD)/seed-cores \
+	  tests/fixtures:tests/fuzz/seeds $(BUILD)/seeds
+	touch $@
+
+check-fuzz: fuzz-build
+	FUZZ_BUILD=$(FUZZ_BUILD) SECONDS_EACH=$(CHECK_FUZZ_SECONDS) \
+	  JOBS=$(FUZZ_JOBS) bash tests/fuzz/run.sh $(subst $(comma), ,$(FUZZERS))
+
+fuzz: fuzz-build
+	FUZZ_BUILD=$(FUZZ_BUILD) SECONDS_EACH=$(FUZZ_SECONDS) JOBS=$(FUZZ_JOBS) \
+	  REGRESSIONS=0 bash tests/fuzz/run.sh $(subst $(comma), ,$(FUZZERS))
+comma := ,
+
 # The README's main job: remap the bundled sample core (derived from a real
 # Debian guest, tests/fixtures/README.md), then show that gdb reads kernel
 # memory from the result by virtual address.
@@ -171,6 +244,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vmcore-tool $(DESTDIR)$(MANDIR)/man1/vmcore-tool.1
 
 clean:
-	rm -rf build build-san vmcore-tool
+	rm -rf build build-san build-fuzz vmcore-tool
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) \
+         $(wildcard $(BUILD)/tests/fuzz/*.d)

@@ -2,7 +2,8 @@
 # Install the Debian packages vmcore-tool needs to build and run its tests,
 # only those that are missing. Runs apt-get as root, or through sudo.
 # (The real-guest suite installs QEMU and the guest kernels itself:
-# tests/realguest/provision.sh.)
+# tests/realguest/provision.sh.) With --fuzz, also what the libFuzzer
+# harnesses need (make check-fuzz; make check does not).
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,9 @@ packages=(
 	groff-base				# tests: the man page renders without warnings
 	xfsprogs				# tests: remap shares blocks on a loop XFS
 )
+# clang 14 and its compiler-rt, which holds libFuzzer (only a Recommends
+# of clang's, and recommends are not installed here).
+[ "${1:-}" = --fuzz ] && packages+=(clang libclang-rt-dev)
 
 missing=()
 for p in "${packages[@]}"; do

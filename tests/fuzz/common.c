@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared by the harnesses: the input as a file, a sink, the plan checks. */
+#include "common.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- sanitizer defaults ------------------------------------------------------ */
+
+/* A smaller quarantine than ASan's 256 MB: freed blocks are still held
+ * long enough for a use after free in one run to be caught, but memory is
+ * reused while it is still mapped, instead of faulting in fresh zeroed
+ * pages on every run (a third of the walk harness's time). */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "quarantine_size_mb=16";
+}
+
+/* ---- the input as a file ---------------------------------------------------- */
+
+static int input_fd = -1;
+static char input_path[4096];
+static char scratch[4096];
+
+static void remove_files(void)
+{
+	if (input_fd >= 0 && strncmp(input_path, "/proc/", 6) != 0)
+		unlink(input_path);
+	if (scratch[0])
+		rmdir(scratch);
+}
+
+static const char *tmp_dir(void)
+{
+	const char *dir = getenv("FUZZ_TMPDIR");
+	struct stat st;
+	if (dir && *dir)
+		return dir;
+	return stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm"
+								 : "/tmp";
+}
+
+static void open_input_file(void)
+{
+	const char *kind = getenv("FUZZ_FILE");
+	if (!kind || strcmp(kind, "memfd") != 0) {
+		snprintf(input_path, sizeof(input_path), "%s/vmc-fuzz-%d.core",
+			 tmp_dir(), (int)getpid());
+		input_fd = open(input_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+				0600);
+	} else {
+		input_fd = memfd_create("vmc-fuzz", MFD_CLOEXEC);
+		snprintf(input_path, sizeof(input_path), "/proc/self/fd/%d",
+			 input_fd);
+	}
+	if (input_fd < 0) {
+		perror("fuzz: cannot create the input file");
+		abort();
+	}
+	atexit(remove_files);
+}
+
+const char *fuzz_input_path(const uint8_t *data, size_t size)
+{
+	if (input_fd < 0)
+		open_input_file();
+	/* Truncating to the new size drops the old tail; the write covers
+	 * the rest, so no byte of an earlier input survives. */
+	if (ftruncate(input_fd, (off_t)size) < 0) {
+		perror("fuzz: ftruncate");
+		abort();
+	}
+	size_t done = 0;
+	while (done < size) {
+		ssize_t n = pwrite(input_fd, data + done, size - done, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			perror("fuzz: pwrite");
+			abort();
+		}
+		done += (size_t)n;
+	}
+	return input_path;
+}
+
+const char *fuzz_scratch_dir(void)
+{
+	if (!scratch[0]) {
+		snprintf(scratch, sizeof(scratch), "%s/vmc-fuzz-%d.d", tmp_dir(),
+			 (int)getpid());
+		if (mkdir(scratch, 0700) < 0 && errno != EEXIST) {
+			perror("fuzz: mkdir");
+			abort();
+		}
+		if (input_fd < 0)
+			atexit(remove_files);
+	}
+	return scratch;
+}
+
+/* ---- sinks and errors ----------------------------------------------------------- */
+
+static void emit(void *arg, const char *msg)
+{
+	(void)arg;
+	/* Read the whole message: a bad %s argument shows up here. */
+	FUZZ_CHECK(strlen(msg) < 1024);
+}
+
+void fuzz_warnings_init(struct vmc_warnings *ws)
+{
+	*ws = (struct vmc_warnings){ .emit = emit, .limit = 64 };
+}
+
+void fuzz_error_free(struct vmc_error *err)
+{
+	if (!err)
+		return;
+	FUZZ_CHECK(err->msg != NULL);
+	FUZZ_CHECK(strlen(err->msg) > 0);
+	FUZZ_CHECK(err->code >= VMC_ERR_IO && err->code <= VMC_ERR_NOT_FOUND);
+	vmc_error_free(err);
+}
+
+struct vmc_core *fuzz_core_open(const uint8_t *data, size_t size,
+				struct vmc_warnings *ws)
+{
+	struct vmc_core *core = NULL;
+	struct vmc_error *err = vmc_core_open(fuzz_input_path(data, size), ws,
+					      &core);
+	if (err) {
+		FUZZ_CHECK(core == NULL);
+		fuzz_error_free(err);
+		return NULL;
+	}
+	FUZZ_CHECK(core != NULL);
+	return core;
+}
+
+bool fuzz_skip_known(const char *finding)
+{
+	(void)finding;
+	const char *off = getenv("FUZZ_NO_FILTERS");
+	return !(off && *off && strcmp(off, "0") != 0);
+}
+
+uint64_t fuzz_le64(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < n && i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* ---- the plan's contract ------------------------------------------------------- */
+
+struct iv {
+	uint64_t lo, hi;	/* [lo, hi), hi may be 2^64 as 0 only if lo > 0 */
+};
+
+static int cmp_iv(const void *a, const void *b)
+{
+	const struct iv *x = a, *y = b;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Every byte of RAM with data (below 4 GiB only when below4g) lies in a
+ * PT_LOAD of the plan. */
+static void check_covered(const struct vmc_dump *d, const struct vmc_plan *plan,
+			  bool below4g)
+{
+	size_t n = 0;
+	struct iv *iv = malloc((plan->segs.n + 1) * sizeof(*iv));
+	FUZZ_CHECK(iv != NULL);
+	for (size_t i = 1; i < plan->segs.n; i++) {
+		const struct vmc_segment *s = &plan->segs.v[i];
+		iv[n++] = (struct iv){ s->paddr, s->paddr + s->filesz };
+	}
+	qsort(iv, n, sizeof(*iv), cmp_iv);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (m && iv[i].lo <= iv[m - 1].hi) {
+			if (iv[i].hi > iv[m - 1].hi)
+				iv[m - 1].hi = iv[i].hi;
+		} else {
+			iv[m++] = iv[i];
+		}
+	}
+	size_t j = 0;
+	for (size_t i = 0; i < d->nram; i++) {
+		const struct vmc_ram_range *r = &d->ram[i];
+		if (!r->avail)
+			continue;
+		uint64_t lo = r->paddr, hi = r->paddr + r->avail;
+		if (below4g && hi > (UINT64_C(1) << 32))
+			continue;
+		while (j < m && iv[j].hi <= lo)
+			j++;
+		if (!(j < m && iv[j].lo <= lo && iv[j].hi >= hi)) {
+			fprintf(stderr, "RAM 0x%" PRIx64 "-0x%" PRIx64 " (data) is "
+				"not wholly in the plan's PT_LOADs\n", lo, hi - 1);
+			FUZZ_CHECK(!"every byte of RAM is in some PT_LOAD");
+		}
+	}
+	free(iv);
+}
+
+static void check_copies(const struct vmc_dump *d, const struct vmc_plan *plan)
+{
+	if (plan->in_place) {
+		FUZZ_CHECK(plan->copies.n == 0);
+		return;
+	}
+	FUZZ_CHECK(plan->copies.n == d->nram);
+	uint64_t pos = plan->notes_off + plan->notes_size;
+	for (size_t i = 0; i < plan->copies.n; i++) {
+		const struct vmc_plan_copy *c = &plan->copies.v[i];
+		FUZZ_CHECK(c->paddr == d->ram[i].paddr);
+		FUZZ_CHECK(c->size == d->ram[i].avail);
+		/* In RAM order, each after the last: no two share a byte. */
+		FUZZ_CHECK(c->dst >= pos);
+		FUZZ_CHECK(c->size <= plan->file_size &&
+			   c->dst <= plan->file_size - c->size);
+		pos = c->dst + c->size;
+	}
+}
+
+static void check_headers(const struct vmc_dump *d, const struct vmc_plan *plan)
+{
+	bool e64 = plan->elf_class == ELFCLASS64;
+	FUZZ_CHECK(e64 || plan->elf_class == ELFCLASS32);
+	uint64_t phent = e64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	uint64_t shent = e64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+	uint64_t nph = plan->segs.n;
+	FUZZ_CHECK(nph >= 1);
+	if (nph >= PN_XNUM)
+		FUZZ_CHECK(e64 && plan->shoff);
+	else
+		FUZZ_CHECK(plan->shoff == 0);
+	uint64_t tables_end = plan->phoff + nph * phent + (plan->shoff ? shent : 0);
+	FUZZ_CHECK(tables_end <= plan->file_size);
+	if (plan->shoff)
+		FUZZ_CHECK(plan->shoff == plan->phoff + nph * phent);
+	const struct vmc_segment *note = &plan->segs.v[0];
+	FUZZ_CHECK(note->type == PT_NOTE);
+	FUZZ_CHECK(note->offset == plan->notes_off);
+	FUZZ_CHECK(note->filesz == plan->notes_size);
+	uint64_t notes = 0;
+	for (size_t i = 0; i < d->nnote_data; i++)
+		notes += d->note_data[i].n;
+	FUZZ_CHECK(plan->notes_size == notes);
+	if (plan->in_place) {
+		FUZZ_CHECK(plan->phoff >= d->flat.data_end);
+		FUZZ_CHECK(plan->notes_off == d->flat.notes_foff || !notes);
+	} else {
+		FUZZ_CHECK(plan->phoff == (e64 ? sizeof(Elf64_Ehdr)
+					       : sizeof(Elf32_Ehdr)));
+		FUZZ_CHECK(plan->notes_off >= tables_end);
+		FUZZ_CHECK(plan->notes_off + plan->notes_size <= plan->file_size);
+	}
+	if (!e64)
+		FUZZ_CHECK(plan->file_size <= UINT32_MAX);
+}
+
+/* Each PT_LOAD: in one RAM range with data, pointing at its bytes. */
+static void check_loads(const struct vmc_dump *d, const struct vmc_plan *plan)
+{
+	bool e64 = plan->elf_class == ELFCLASS64;
+	for (size_t i = 1; i < plan->segs.n; i++) {
+		const struct vmc_segment *s = &plan->segs.v[i];
+		FUZZ_CHECK(s->type == PT_LOAD);
+		FUZZ_CHECK(s->index == i);
+		FUZZ_CHECK(s->filesz > 0 && s->filesz == s->memsz);
+		const struct vmc_ram_range *r = vmc_dump_ram_find(d, s->paddr);
+		FUZZ_CHECK(r != NULL);
+		uint64_t in = s->paddr - r->paddr;
+		FUZZ_CHECK(in < r->avail && s->filesz <= r->avail - in);
+		uint64_t base = plan->in_place ? r->foff
+					       : plan->copies.v[r - d->ram].dst;
+		FUZZ_CHECK(s->offset == base + in);
+		if (plan->in_place)
+			FUZZ_CHECK(s->offset + s->filesz <= d->flat.file_size);
+		else
+			FUZZ_CHECK(s->offset + s->filesz <= plan->file_size);
+		if (!e64) {
+			FUZZ_CHECK(s->paddr + (s->memsz - 1) <= UINT32_MAX);
+			FUZZ_CHECK(s->vaddr + (s->memsz - 1) <= UINT32_MAX);
+		}
+		/* No segment wraps the virtual address space. */
+		FUZZ_CHECK(s->vaddr + (s->memsz - 1) >= s->vaddr);
+	}
+}
+
+/* gdb: VA-sorted disjoint virtual segments, then the filler. */
+static void check_gdb_order(const struct vmc_plan *plan)
+{
+	size_t i = 1;
+	uint64_t last = 0;
+	for (; i < plan->segs.n && plan->segs.v[i].kind == VMC_SEG_VIRTUAL; i++) {
+		const struct vmc_segment *s = &plan->segs.v[i];
+		if (i > 1)
+			FUZZ_CHECK(s->vaddr > last);
+		last = s->vaddr + (s->memsz - 1);
+	}
+	uint64_t plast = 0;
+	for (size_t f = i; f < plan->segs.n; f++) {
+		const struct vmc_segment *s = &plan->segs.v[f];
+		FUZZ_CHECK(s->kind == VMC_SEG_FILLER && s->vaddr == 0);
+		if (f > i)
+			FUZZ_CHECK(s->paddr > plast);
+		plast = s->paddr + (s->memsz - 1);
+	}
+}
+
+/* crash: after the kernel image, p_paddr-sorted disjoint pieces, those
+ * with a p_vaddr all at one linear-map offset. */
+static void check_crash_order(const struct vmc_plan *plan)
+{
+	uint64_t plast = 0, delta = 0;
+	bool have_delta = false;
+	for (size_t i = 2; i < plan->segs.n; i++) {
+		const struct vmc_segment *s = &plan->segs.v[i];
+		if (i > 2)
+			FUZZ_CHECK(s->paddr > plast);
+		plast = s->paddr + (s->memsz - 1);
+		if (s->kind == VMC_SEG_FILLER) {
+			FUZZ_CHECK(s->vaddr == 0);
+			continue;
+		}
+		if (have_delta)
+			FUZZ_CHECK(s->vaddr - s->paddr == delta);
+		delta = s->vaddr - s->paddr;
+		have_delta = true;
+	}
+}
+
+void fuzz_check_plan(const struct vmc_dump *d, const struct vmc_plan_opts *o,
+		     const struct vmc_plan *plan)
+{
+	FUZZ_CHECK(plan->layout == o->layout && plan->in_place == o->in_place);
+	check_headers(d, plan);
+	check_copies(d, plan);
+	check_loads(d, plan);
+	if (plan->layout == VMC_LAYOUT_GDB)
+		check_gdb_order(plan);
+	else
+		check_crash_order(plan);
+	if (plan->layout == VMC_LAYOUT_CRASH || !o->no_filler)
+		check_covered(d, plan, plan->elf_class == ELFCLASS32);
+}
+
+/* ---- translations ------------------------------------------------------------------ */
+
+void fuzz_check_translation(const struct vmc_paging *pg,
+			    const struct vmc_translation *t)
+{
+	FUZZ_CHECK(t->nsteps <= pg->levels);
+	if (!t->mapped) {
+		FUZZ_CHECK(t->why[0] != '\0');
+		FUZZ_CHECK(memchr(t->why, '\0', sizeof(t->why)) != NULL);
+	}
+	for (unsigned k = 0; k < t->nsteps; k++) {
+		const struct vmc_trace_step *s = &t->steps[k];
+		FUZZ_CHECK(s->level == pg->levels - k);
+		FUZZ_CHECK(s->table == (k ? t->steps[k - 1].dec.addr : pg->root));
+		FUZZ_CHECK(s->index < (UINT64_C(1) << pg->bits[s->level]));
+		FUZZ_CHECK(s->entry_paddr == s->table + s->index * pg->entry_size);
+		if (k + 1 < t->nsteps)
+			FUZZ_CHECK(!s->read_failed &&
+				   s->dec.kind == VMC_ENTRY_TABLE);
+		char buf[160];
+		pg->ops->describe(pg, s->level, s->entry, buf, sizeof(buf));
+		FUZZ_CHECK(strlen(buf) < sizeof(buf));
+	}
+	if (t->mapped) {
+		FUZZ_CHECK(t->nsteps >= 1);
+		const struct vmc_trace_step *s = &t->steps[t->nsteps - 1];
+		FUZZ_CHECK(s->dec.kind == VMC_ENTRY_LEAF);
+		FUZZ_CHECK(t->page_size == UINT64_C(1) << pg->shift[s->level]);
+		/* A leaf's base is aligned to its size: else its page would
+		 * overlap the next one's. */
+		FUZZ_CHECK((s->dec.addr & (t->page_size - 1)) == 0);
+		FUZZ_CHECK(t->paddr == s->dec.addr + (t->vaddr & (t->page_size - 1)));
+	}
+}
+
+#define MAX_RUN_CHECKS	2048
+
+/* Every leaf of the walk, translated: the same paddr and page size. */
+void fuzz_check_walk_translate(const struct vmc_view *v, uint64_t off_seed)
+{
+	struct vmc_run_vec runs = {0};
+	struct vmc_view_stats st;
+	struct vmc_warnings ws;
+	fuzz_warnings_init(&ws);
+	struct vmc_error *err = vmc_view_walk(v, false, VMC_HALF_ALL, &runs, &st,
+					      &ws);
+	if (err) {
+		FUZZ_CHECK(err->code == VMC_ERR_NOMEM);
+		fuzz_error_free(err);
+	}
+	size_t step = runs.n > MAX_RUN_CHECKS ? runs.n / MAX_RUN_CHECKS : 1;
+	for (size_t i = 0; i < runs.n; i += step) {
+		const struct vmc_run *r = &runs.v[i];
+		uint64_t off = (off_seed * (i + 1)) & (r->size - 1);
+		struct vmc_translation tr;
+		const struct vmc_paging *pg;
+		vmc_view_translate(v, r->vaddr + off, &tr, &pg);
+		fuzz_check_translation(pg, &tr);
+		if (!tr.mapped || tr.paddr != r->paddr + off ||
+		    tr.page_size != r->size) {
+			fprintf(stderr, "walk: 0x%016" PRIx64 " -> 0x%" PRIx64
+				" (%" PRIu64 " bytes); translate: %s 0x%" PRIx64
+				" (%" PRIu64 " bytes) %s\n", r->vaddr + off,
+				r->paddr + off, r->size,
+				tr.mapped ? "mapped" : "unmapped", tr.paddr,
+				tr.page_size, tr.why);
+			FUZZ_CHECK(!"walk and translate agree");
+		}
+	}
+	vmc_run_vec_free(&runs);
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the libFuzzer harnesses in tests/fuzz/ share: the input as a file
+ * that vmc_core_open() can open, a warnings sink that formats (so that
+ * every warning's arguments are read) without printing, and the checks
+ * that say a plan or a translation is wrong without crashing on its own.
+ *
+ * A harness finding is an abort(): a sanitizer report, or FUZZ_CHECK
+ * failing on an invariant of the library's documented behaviour.
+ */
+#ifndef VMC_FUZZ_COMMON_H
+#define VMC_FUZZ_COMMON_H
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../../src/base/base.h"
+#include "../../src/elfcore/elfcore.h"
+#include "../../src/pagewalk/pagewalk.h"
+#include "../../src/ptload/ptload.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* An invariant of the library's contract; a failure is a finding. */
+#define FUZZ_CHECK(cond)						\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: FUZZ_CHECK(%s) failed\n",\
+				__FILE__, __LINE__, #cond);		\
+			abort();					\
+		}							\
+	} while (0)
+
+/*
+ * The path of a file holding data[0, size): a file in $FUZZ_TMPDIR
+ * (default /dev/shm, a tmpfs) named after the process, or with
+ * FUZZ_FILE=memfd a memfd opened through /proc/self/fd/N. One file per
+ * process, rewritten by each call; tests/fuzz/README.md has the
+ * measurements behind the default (bench-input.c).
+ */
+const char *fuzz_input_path(const uint8_t *data, size_t size);
+
+/* A directory of this process's own on tmpfs, removed at exit. */
+const char *fuzz_scratch_dir(void);
+
+/* A sink that formats the first 64 warnings and counts the rest, as the
+ * CLI does; arg is unused. */
+void fuzz_warnings_init(struct vmc_warnings *ws);
+
+/* Check an error's shape (a message, a known code), then free it. */
+void fuzz_error_free(struct vmc_error *err);
+
+/* Open data as a core: NULL when the library refuses it (not a finding). */
+struct vmc_core *fuzz_core_open(const uint8_t *data, size_t size,
+				struct vmc_warnings *ws);
+
+/*
+ * Known bugs, reported and not fixed yet (tests/fuzz/README.md
+ * "Findings"): a harness skips an input that would only find one again,
+ * so that fuzzing goes on to find others. True unless FUZZ_NO_FILTERS is
+ * set, as run.sh sets it for the regression inputs, which must fail until
+ * the bug is fixed. finding names the README's entry.
+ */
+bool fuzz_skip_known(const char *finding);
+
+/* A little-endian u64 from up to 8 bytes at p (fewer read as zeros). */
+uint64_t fuzz_le64(const uint8_t *p, size_t n);
+
+/*
+ * The plan's contract (ptload.h, DESIGN.md "Layouts") against the dump
+ * model: phdr 0 is the PT_NOTE over the notes; every PT_LOAD lies in one
+ * RAM range with data and points at that range's copy; copies do not
+ * overlap and lie in the file; gdb virtual segments are VA-sorted and
+ * disjoint, the filler (p_vaddr 0) after them; crash segments after the
+ * image are p_paddr-sorted and disjoint; and unless RAM was left out on
+ * purpose (no_filler, ELF32 above 4 GiB), every byte of RAM with data is in
+ * some PT_LOAD.
+ */
+void fuzz_check_plan(const struct vmc_dump *d, const struct vmc_plan_opts *o,
+		     const struct vmc_plan *plan);
+
+/* A translation's trace agrees with itself: levels count down from the
+ * form's root level, a mapping's paddr is its leaf's base plus the offset,
+ * its page size a power of two of the leaf's level. */
+void fuzz_check_translation(const struct vmc_paging *pg,
+			    const struct vmc_translation *t);
+
+/* Walk v's chosen root (as maps does) and translate each leaf found (up
+ * to 2048, spread over the walk) at an offset from off_seed: translate
+ * must agree with the walk on the physical address and the page size. */
+void fuzz_check_walk_translate(const struct vmc_view *v, uint64_t off_seed);
+
+#endif
