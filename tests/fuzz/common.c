@@ -395,14 +395,18 @@ void fuzz_check_translation(const struct vmc_paging *pg,
 #define MAX_RUN_CHECKS	2048
 
 /* Every leaf of the walk, translated: the same paddr and page size. */
-void fuzz_check_walk_translate(const struct vmc_view *v, uint64_t off_seed)
+void fuzz_check_walk_translate(const struct vmc_view *v, uint64_t va_lo,
+			       uint64_t va_hi, uint64_t off_seed)
 {
 	struct vmc_run_vec runs = {0};
-	struct vmc_view_stats st;
+	struct vmc_walk_stats st;
 	struct vmc_warnings ws;
 	fuzz_warnings_init(&ws);
-	struct vmc_error *err = vmc_view_walk(v, false, VMC_HALF_ALL, &runs, &st,
-					      &ws);
+	/* vmc_walk itself, for the window; the view's forms and budget. */
+	struct vmc_walk_limits lim = { .max_runs = v->budget, .va_lo = va_lo,
+				       .va_hi = va_hi };
+	struct vmc_error *err = vmc_walk(v->rc.pg, v->rc.npg, &v->dump->pm, &lim,
+					 &runs, &st, &ws);
 	if (err) {
 		FUZZ_CHECK(err->code == VMC_ERR_NOMEM);
 		fuzz_error_free(err);

@@ -88,9 +88,11 @@ void fuzz_check_plan(const struct vmc_dump *d, const struct vmc_plan_opts *o,
 void fuzz_check_translation(const struct vmc_paging *pg,
 			    const struct vmc_translation *t);
 
-/* Walk v's chosen root (as maps does) and translate each leaf found (up
- * to 2048, spread over the walk) at an offset from off_seed: translate
- * must agree with the walk on the physical address and the page size. */
-void fuzz_check_walk_translate(const struct vmc_view *v, uint64_t off_seed);
+/* Walk v's chosen root (as maps does) over [va_lo, va_hi] and translate
+ * each leaf found (up to 2048, spread over the walk) at an offset from
+ * off_seed: translate must agree with the walk on the physical address
+ * and the page size. */
+void fuzz_check_walk_translate(const struct vmc_view *v, uint64_t va_lo,
+			       uint64_t va_hi, uint64_t off_seed);
 
 #endif

@@ -197,7 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vmc_error *err = vmc_view_open(d, &req, &v);
 	/* CPU 0 has paging on and a CR3 in RAM: there is a root. */
 	FUZZ_CHECK(err == NULL);
-	fuzz_check_walk_translate(&v, vmc_get64(data + 8, false));
+	fuzz_check_walk_translate(&v, 0, UINT64_MAX, vmc_get64(data + 8, false));
 	plan(d, VMC_LAYOUT_GDB);
 	plan(d, VMC_LAYOUT_CRASH);
 	vmc_core_close(c);

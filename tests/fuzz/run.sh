@@ -6,7 +6,8 @@
 # timeout (-timeout=10), out-of-memory (-rss_limit_mb=2048) or failed check
 # is a failure; its input is kept in $FUZZ_BUILD/artifacts/HARNESS/ (those
 # of earlier runs in HARNESS.old/).
-#   FUZZ_BUILD=build-fuzz SECONDS_EACH=30 JOBS=2 bash tests/fuzz/run.sh [HARNESS...]
+#   FUZZ_BUILD=build-fuzz SECONDS_EACH=30 JOBS=2 [RUNS=N] [REGRESSIONS=0] \
+#     bash tests/fuzz/run.sh [HARNESS...]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=${FUZZ_BUILD:-build-fuzz}
@@ -17,6 +18,9 @@ tmpdir=${FUZZ_TMPDIR:-/dev/shm}
 [ -d "$tmpdir" ] || tmpdir=/tmp
 export FUZZ_TMPDIR=$tmpdir
 limits=(-rss_limit_mb=2048 -timeout=10)
+# RUNS=N also stops a harness after N runs (a campaign's target).
+stop=()
+[ -n "${RUNS:-}" ] && stop=(-runs="$RUNS")
 
 all=(elfcore vmcoreinfo notes walk plan translate x86-tables remap-oracle)
 names=("$@")
@@ -76,7 +80,7 @@ run_one() {
 		echo "fuzz-$name: FAILED (no $bin: make fuzz-build)" >"$build/logs/$name.result"
 		return
 	fi
-	"$bin" -max_total_time="$seconds" "${limits[@]}" \
+	"$bin" -max_total_time="$seconds" "${stop[@]}" "${limits[@]}" \
 		-max_len="$(max_len_of "$name")" -print_final_stats=1 \
 		-artifact_prefix="$art/" "$corpus" "$build/seeds/$(seeds_of "$name")" \
 		>"$log" 2>&1 &
