@@ -786,7 +786,7 @@ static int cmd_remap(int argc, char **argv)
 		fprintf(stderr, "%s: wrote %s: %zu PT_LOADs (%" PRIu64 " virtual, %"
 			PRIu64 " filler), %s layout; %s of RAM not mapped by page "
 			"tables; root: %s\n", prog, a.plan.in_place ? a.core : a.out,
-			plan.segs.n - 1, plan.stats.virtual_segs,
+			plan.segs.n - plan.nnotes, plan.stats.virtual_segs,
 			plan.stats.filler_segs,
 			plan.layout == VMC_LAYOUT_GDB ? "gdb" : "crash",
 			vmc_human_size(plan.stats.filler_bytes, h, sizeof(h)),

@@ -380,6 +380,7 @@ const char *vmc_seg_kind_name(enum vmc_seg_kind kind);
 struct vmc_bytes {
 	const uint8_t *p;
 	uint64_t n;
+	unsigned align;		/* notes: their alignment in these bytes (4 or 8) */
 };
 
 VMC_VEC(vmc_bytes_vec, struct vmc_bytes)
@@ -404,7 +405,9 @@ struct vmc_dump {
 	size_t ncpus;
 	const struct vmc_note *notes;	/* every note, in order */
 	size_t nnotes;
-	/* The notes' bytes, byte-exact and in order, for outputs to copy. */
+	/* The notes' bytes, byte-exact and in order, for outputs to copy: one
+	 * entry per PT_NOTE (outputs keep them apart, each with its alignment:
+	 * joined, stray bytes at the end of one would swallow the next). */
 	const struct vmc_bytes *note_data;
 	size_t nnote_data;
 	const struct vmc_vmcoreinfo *vmcoreinfo;	/* NULL when absent */

@@ -341,12 +341,13 @@ static struct vmc_error *parse_notes(struct vmc_core *core,
 		struct vmc_bytes *b = vmc_bytes_vec_push(&core->note_data);
 		if (!b)
 			return vmc_error_nomem();
-		*b = (struct vmc_bytes){ core->map + s->offset, s->avail };
+		*b = (struct vmc_bytes){ core->map + s->offset, s->avail,
+					 s->align == 8 ? 8 : 4 };
 		char where[32];
 		snprintf(where, sizeof(where), "PT_NOTE[%" PRIu32 "]", s->index);
 		/* drgn reads 8-byte aligned notes when p_align is 8; so do we. */
 		struct vmc_error *err = vmc_notes_parse(
-			&core->notes, core->arch, b->p, b->n, s->align == 8 ? 8 : 4,
+			&core->notes, core->arch, b->p, b->n, b->align,
 			core->big_endian, s->offset, where, ws);
 		if (err)
 			return err;

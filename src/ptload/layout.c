@@ -120,13 +120,29 @@ static uint64_t ram_prefix(const struct vmc_dump *d, const size_t *next_data,
 	return gap < size ? gap : size;
 }
 
+/* One PT_NOTE per input PT_NOTE (at least one), first in the table. */
+static struct vmc_error *add_notes(const struct vmc_dump *d,
+				   struct vmc_plan *plan)
+{
+	plan->nnotes = d->nnote_data ? d->nnote_data : 1;
+	for (size_t i = 0; i < plan->nnotes; i++) {
+		struct vmc_segment *s = add_seg(plan, PT_NOTE, 0, 0, 0, 0,
+						VMC_SEG_VIRTUAL);
+		if (!s)
+			return vmc_error_nomem();
+		s->align = d->nnote_data ? d->note_data[i].align : 4;
+	}
+	return NULL;
+}
+
 struct vmc_error *vmc_layout_virtual(const struct vmc_dump *d,
 				     const struct vmc_run_vec *runs,
 				     uint64_t max_segs, struct vmc_plan *plan,
 				     struct vmc_warnings *ws)
 {
-	if (!add_seg(plan, PT_NOTE, 0, 0, 0, 0, VMC_SEG_VIRTUAL))
-		return vmc_error_nomem();
+	struct vmc_error *nerr = add_notes(d, plan);
+	if (nerr)
+		return nerr;
 	size_t *next_data = next_data_index(d);
 	if (!next_data)
 		return vmc_error_nomem();
@@ -165,7 +181,7 @@ struct vmc_error *vmc_layout_virtual(const struct vmc_dump *d,
 	free(next_data);
 	bool nomem = false;
 	if (!err)
-		plan->stats.mapped_ram_bytes = union_bytes(plan->segs.v, 1,
+		plan->stats.mapped_ram_bytes = union_bytes(plan->segs.v, plan->nnotes,
 							   plan->segs.n, &nomem);
 	return err ? err : nomem ? vmc_error_nomem() : NULL;
 }
@@ -218,7 +234,8 @@ struct vmc_error *vmc_layout_gdb(const struct vmc_dump *d, bool no_filler,
 				 struct vmc_plan *plan)
 {
 	size_t n;
-	struct pinterval *cov = covered(plan->segs.v, 1, plan->segs.n, false, 0,
+	struct pinterval *cov = covered(plan->segs.v, plan->nnotes, plan->segs.n,
+					false, 0,
 					&n);
 	if (!cov)
 		return vmc_error_nomem();
@@ -343,12 +360,11 @@ struct vmc_error *vmc_layout_crash(const struct vmc_dump *d,
 	plan->stats.virtual_segs = 0;
 	struct vmc_error *err = NULL;
 	struct pinterval *cov = NULL;
-	if (!add_seg(plan, PT_NOTE, 0, 0, 0, 0, VMC_SEG_VIRTUAL)) {
-		err = vmc_error_nomem();
+	size_t from = plan->nnotes;
+	if ((err = add_notes(d, plan)))
 		goto out;
-	}
 	uint64_t va, pa, size;
-	if (kernel_image(d, kh, virt.v, 1, virt.n, &va, &pa, &size)) {
+	if (kernel_image(d, kh, virt.v, from, virt.n, &va, &pa, &size)) {
 		if (!add_seg(plan, PT_LOAD, va, pa, size, PF_R | PF_W | PF_X,
 			     VMC_SEG_VIRTUAL)) {
 			err = vmc_error_nomem();
@@ -358,8 +374,8 @@ struct vmc_error *vmc_layout_crash(const struct vmc_dump *d,
 	}
 	uint64_t delta = 0;
 	size_t n = 0;
-	bool linear = linear_delta(virt.v, 1, virt.n, kh->kernel_start, &delta);
-	cov = linear ? covered(virt.v, 1, virt.n, true, delta, &n)
+	bool linear = linear_delta(virt.v, from, virt.n, kh->kernel_start, &delta);
+	cov = linear ? covered(virt.v, from, virt.n, true, delta, &n)
 		     : calloc(1, sizeof(*cov));
 	if (!cov) {
 		err = vmc_error_nomem();

@@ -37,6 +37,19 @@ static struct vmc_error *place_in_place(const struct vmc_dump *d,
 		return vmc_error_new(VMC_ERR_UNSUPPORTED, "--in-place keeps the "
 				     "notes where they are, and this core has %u "
 				     "PT_NOTEs", d->flat.note_segments);
+	/* The rewrite replaces the ELF header: a core that keeps notes or RAM
+	 * inside those bytes (a hostile one) would lose them. */
+	uint64_t ehsize = plan->elf_class == ELFCLASS64 ? sizeof(Elf64_Ehdr)
+						       : sizeof(Elf32_Ehdr);
+	bool clash = d->flat.note_segments && d->flat.notes_foff < ehsize;
+	for (size_t i = 0; i < d->nram && !clash; i++)
+		clash = d->ram[i].avail && d->ram[i].foff != VMC_NO_FOFF &&
+			d->ram[i].foff < ehsize;
+	if (clash)
+		return vmc_error_new(VMC_ERR_FORMAT, "--in-place would overwrite "
+				     "data this core keeps inside its ELF header "
+				     "(its first %" PRIu64 " bytes); write a new "
+				     "core with -o", ehsize);
 	uint64_t nph = plan->segs.n;
 	plan->notes_off = d->flat.notes_foff;
 	/* After the data; a table an earlier in-place rewrite appended is
@@ -63,8 +76,17 @@ static struct vmc_error *place_new(const struct vmc_dump *d,
 		plan->shoff = pos;
 		pos += shent;
 	}
-	plan->notes_off = align_up(pos, 4);
-	pos = plan->notes_off + plan->notes_size;
+	/* Each PT_NOTE at its own alignment, in order. */
+	plan->notes_off = align_up(pos, 8);
+	pos = plan->notes_off;
+	for (size_t i = 0; i < plan->nnotes; i++) {
+		struct vmc_segment *s = &plan->segs.v[i];
+		uint64_t n = d->nnote_data ? d->note_data[i].n : 0;
+		pos = align_up(pos, s->align ? s->align : 4);
+		s->offset = pos;
+		s->filesz = s->memsz = s->avail = n;
+		pos += n;
+	}
 	if (vmc_plan_copy_vec_reserve(&plan->copies, d->nram))
 		return vmc_error_nomem();
 	for (size_t i = 0; i < d->nram; i++) {
@@ -102,11 +124,13 @@ struct vmc_error *vmc_place(const struct vmc_dump *d, struct vmc_plan *plan)
 		return err;
 
 	/* Point every segment at its bytes. */
-	struct vmc_segment *note = &plan->segs.v[0];
-	note->offset = plan->notes_off;
-	note->filesz = note->memsz = note->avail = plan->notes_size;
+	if (plan->in_place) {
+		struct vmc_segment *note = &plan->segs.v[0];
+		note->offset = plan->notes_off;
+		note->filesz = note->memsz = note->avail = plan->notes_size;
+	}
 	size_t hint = 0;
-	for (size_t i = 1; i < plan->segs.n; i++) {
+	for (size_t i = plan->nnotes; i < plan->segs.n; i++) {
 		struct vmc_segment *s = &plan->segs.v[i];
 		const struct vmc_ram_range *r = vmc_ram_find(d->ram, d->nram,
 							     s->paddr, &hint);

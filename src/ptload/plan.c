@@ -14,8 +14,8 @@
 /* An ELF32 p_paddr cannot hold 4 GiB and above: leave such segments out. */
 static void drop_above_4g(struct vmc_plan *plan, struct vmc_warnings *ws)
 {
-	size_t out = 1;
-	for (size_t i = 1; i < plan->segs.n; i++) {
+	size_t out = plan->nnotes;
+	for (size_t i = plan->nnotes; i < plan->segs.n; i++) {
 		struct vmc_segment *s = &plan->segs.v[i];
 		if (s->paddr + s->memsz - 1 > UINT32_MAX ||
 		    s->vaddr + s->memsz - 1 > UINT32_MAX) {

@@ -105,7 +105,8 @@ struct vmc_plan {
 	uint16_t e_machine;
 	enum vmc_layout layout;
 	bool in_place;
-	struct vmc_segment_vec segs;	/* phdr 0 is the PT_NOTE */
+	struct vmc_segment_vec segs;	/* the PT_NOTEs first, then PT_LOADs */
+	size_t nnotes;			/* PT_NOTEs: one per input PT_NOTE, >= 1 */
 	struct vmc_plan_copy_vec copies;	/* empty with in_place */
 	uint64_t phoff, shoff;		/* shoff 0 unless PN_XNUM */
 	uint64_t notes_off, notes_size;
@@ -124,7 +125,7 @@ struct vmc_kernel_hints {
 	uint64_t image_base;		/* architecture's fixed image base, or 0 */
 };
 
-/* Append a PT_NOTE (phdr 0) and the virtual segments for disjoint sorted
+/* Append the PT_NOTEs (one per input PT_NOTE) and the virtual segments for disjoint sorted
  * runs, split where RAM ranges end; mapped bytes that are not RAM with data
  * in the dump (device memory) are left out and counted, and the RAM they
  * reach is counted in stats.mapped_ram_bytes. At most max_segs segments:

@@ -34,7 +34,9 @@ static void put_phdr(uint8_t *p, const struct vmc_segment *s, uint8_t cls)
 		vmc_put64(p + 24, s->paddr, false);
 		vmc_put64(p + 32, s->filesz, false);
 		vmc_put64(p + 40, s->memsz, false);
-		vmc_put64(p + 48, 0, false);	/* p_align 0, as QEMU writes */
+		/* p_align 0, as QEMU writes, but a PT_NOTE keeps its notes'
+		 * alignment: readers parse 8-aligned notes by it (drgn, us). */
+		vmc_put64(p + 48, s->type == PT_NOTE ? s->align : 0, false);
 	} else {
 		vmc_put32(p, s->type, false);
 		vmc_put32(p + 4, (uint32_t)s->offset, false);
@@ -43,7 +45,7 @@ static void put_phdr(uint8_t *p, const struct vmc_segment *s, uint8_t cls)
 		vmc_put32(p + 16, (uint32_t)s->filesz, false);
 		vmc_put32(p + 20, (uint32_t)s->memsz, false);
 		vmc_put32(p + 24, s->flags, false);
-		vmc_put32(p + 28, 0, false);
+		vmc_put32(p + 28, s->type == PT_NOTE ? (uint32_t)s->align : 0, false);
 	}
 }
 
@@ -234,12 +236,9 @@ static struct vmc_error *write_all_parts(const struct vmc_dump *d,
 				     "program headers");
 	free(tables);
 	/* The notes, byte-exact and in their order. */
-	uint64_t at = plan->notes_off;
-	for (size_t i = 0; !err && i < d->nnote_data; i++) {
-		err = vmc_pwrite_all(fd, d->note_data[i].p, d->note_data[i].n, at,
-				     "notes");
-		at += d->note_data[i].n;
-	}
+	for (size_t i = 0; !err && i < d->nnote_data && i < plan->nnotes; i++)
+		err = vmc_pwrite_all(fd, d->note_data[i].p, d->note_data[i].n,
+				     plan->segs.v[i].offset, "notes");
 	if (!err)
 		err = write_data(d, plan, fd, wopts);
 	if (!err && fsync(fd) < 0)
