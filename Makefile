@@ -57,7 +57,8 @@ SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined \
 $(BUILD)/src/pagewalk/walk.o: SAN_FLAGS += -fno-sanitize-coverage=trace-cmp
 endif
 
-LIB_SRC  := $(wildcard src/base/*.c src/elfcore/*.c src/pagewalk/*.c \
+LIB_SRC  := $(wildcard src/base/*.c src/input/*.c src/elfcore/*.c src/open/*.c \
+                       src/pagewalk/*.c \
                        src/ptload/*.c src/report/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/vmcore-tool.o
@@ -183,16 +184,11 @@ fuzz-build:
 fuzz-deps:
 	bash tests/install-deps.sh --fuzz
 
-fuzz-harnesses: $(FUZZ_BINS) $(BUILD)/bench-input
+fuzz-harnesses: $(FUZZ_BINS)
 
 $(BUILD)/fuzz-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/common.o \
                  $(BUILD)/libvmcore.a
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
-
-# memfd or tmpfs for the harnesses' input file (tests/fuzz/README.md).
-$(BUILD)/bench-input: $(BUILD)/tests/fuzz/bench-input.o \
-                      $(BUILD)/tests/fuzz/common.o $(BUILD)/libvmcore.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/seed-cores/%.core: tests/fuzz/seeds/%.core.txt tests/mkcore.py
 	@mkdir -p $(dir $@)

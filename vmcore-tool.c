@@ -17,6 +17,7 @@
 
 #include "src/base/base.h"
 #include "src/elfcore/elfcore.h"
+#include "src/open/open.h"
 #include "src/report/report.h"
 
 #ifndef VMC_VERSION
@@ -203,21 +204,50 @@ static void warnings_done(const struct vmc_warnings *ws,
 			prog, w->file, ws->suppressed);
 }
 
-/* Open CORE with warnings to stderr; on failure print and return NULL. */
-static struct vmc_core *open_core(const char *path, const struct common_opts *o,
-				  int *status)
-{
-	struct warn_ctx w = { path };
+/*
+ * One command's run over one dump: the dump opened, and a warnings sink that
+ * names the file, for the whole command. Every command that reads a dump
+ * starts with session_open() and ends with session_end().
+ */
+struct session {
+	const char *file;
+	struct common_opts opts;
+	struct warn_ctx w;
 	struct vmc_warnings ws;
-	warnings_init(&ws, &w, o);
-	struct vmc_core *core = NULL;
-	struct vmc_error *err = vmc_core_open(path, &ws, &core);
-	warnings_done(&ws, &w, o);
-	if (err) {
-		*status = report_error(path, err);
-		return NULL;
-	}
-	return core;
+	struct vmc_source *src;
+	struct vmc_dump *dump;
+	struct vmc_report_opts ro;
+};
+
+/* Open path; on failure print why and return the exit status, else 0. */
+static int session_open(struct session *s, const char *path,
+			const struct common_opts *o)
+{
+	*s = (struct session){ .file = path, .opts = *o,
+			       .ro = { o->json, o->verbose } };
+	s->w.file = path;
+	warnings_init(&s->ws, &s->w, &s->opts);
+	struct vmc_error *err = vmc_source_open(path, NULL, &s->ws, &s->src);
+	warnings_done(&s->ws, &s->w, &s->opts);
+	if (err)
+		return report_error(path, err);
+	/* The command's own warnings get a sink of their own: a hostile
+	 * file's many open warnings must not hide them. */
+	warnings_init(&s->ws, &s->w, &s->opts);
+	s->dump = vmc_source_dump(s->src);
+	return 0;
+}
+
+/* Close the dump, say how many warnings were not shown, report err (which
+ * names the file) if any. Returns err's exit status, else status. */
+static int session_end(struct session *s, struct vmc_error *err, int status)
+{
+	warnings_done(&s->ws, &s->w, &s->opts);
+	if (err)
+		status = report_error(s->file, err);
+	vmc_source_close(s->src);
+	s->src = NULL;
+	return status;
 }
 
 /* ---- positional arguments ------------------------------------------------ */
@@ -275,17 +305,12 @@ static int cmd_info(int argc, char **argv)
 {
 	struct info_args a = { .common = global_opts };
 	argp_parse(&info_argp, argc, argv, 0, NULL, &a);
-	int status = 0;
-	struct vmc_core *core = open_core(a.core, &a.common, &status);
-	if (!core)
+	struct session s;
+	int status = session_open(&s, a.core, &a.common);
+	if (status)
 		return status;
-	struct vmc_report_opts ro = { a.common.json, a.common.verbose };
-	struct vmc_error *err = vmc_report_info(stdout, vmc_core_dump(core),
-						 core, &ro);
-	if (err)
-		status = report_error(a.core, err);
-	vmc_core_close(core);
-	return status;
+	return session_end(&s, vmc_report_info(stdout, s.dump,
+					       vmc_source_elf(s.src), &s.ro), 0);
 }
 
 /* ---- ptload ----------------------------------------------------------------- */
@@ -348,19 +373,19 @@ static int cmd_ptload(int argc, char **argv)
 {
 	struct ptload_args a = { .common = global_opts };
 	argp_parse(&ptload_argp, argc, argv, 0, NULL, &a);
-	int status = 0;
-	struct vmc_core *core = open_core(a.core, &a.common, &status);
-	if (!core)
+	struct session s;
+	int status = session_open(&s, a.core, &a.common);
+	if (status)
 		return status;
-	struct vmc_report_opts ro = { a.common.json, a.common.verbose };
+	struct vmc_core *elf = vmc_source_elf(s.src);
+	if (!elf)
+		return session_end(&s, vmc_error_new(VMC_ERR_UNSUPPORTED,
+			"a %s dump has no program headers to list; "
+			"'vmcore-tool info' shows its RAM map", s.dump->format), 0);
 	size_t nsegs;
-	const struct vmc_segment *segs = vmc_core_segments(core, &nsegs);
-	struct vmc_error *err = vmc_report_ptloads(stdout, vmc_core_dump(core),
-						   segs, nsegs, a.sort, &ro);
-	if (err)
-		status = report_error(a.core, err);
-	vmc_core_close(core);
-	return status;
+	const struct vmc_segment *segs = vmc_core_segments(elf, &nsegs);
+	return session_end(&s, vmc_report_ptloads(stdout, s.dump, segs, nsegs,
+						  a.sort, &s.ro), 0);
 }
 
 /* ---- vtop ------------------------------------------------------------------- */
@@ -437,20 +462,14 @@ static int cmd_vtop(int argc, char **argv)
 {
 	struct walk_args a = { .common = global_opts };
 	argp_parse(&vtop_argp, argc, argv, 0, NULL, &a);
-	int status = 0;
-	struct vmc_core *core = open_core(a.core, &a.common, &status);
-	if (core) {
-		struct vmc_report_opts ro = { a.common.json, a.common.verbose };
+	struct session s;
+	int status = session_open(&s, a.core, &a.common);
+	if (!status) {
 		size_t unmapped = 0;
-		struct vmc_error *err = vmc_report_vtop(stdout, vmc_core_dump(core),
-							&a.root,
+		struct vmc_error *err = vmc_report_vtop(stdout, s.dump, &a.root,
 							a.addrs, a.naddrs,
-							&unmapped, &ro);
-		if (err)
-			status = report_error(a.core, err);
-		else if (unmapped)
-			status = EXIT_NEGATIVE;
-		vmc_core_close(core);
+							&unmapped, &s.ro);
+		status = session_end(&s, err, unmapped ? EXIT_NEGATIVE : 0);
 	}
 	free(a.addrs);
 	return status;
@@ -504,21 +523,12 @@ static int cmd_maps(int argc, char **argv)
 {
 	struct walk_args a = { .common = global_opts };
 	argp_parse(&maps_argp, argc, argv, 0, NULL, &a);
-	int status = 0;
-	struct vmc_core *core = open_core(a.core, &a.common, &status);
-	if (!core)
+	struct session s;
+	int status = session_open(&s, a.core, &a.common);
+	if (status)
 		return status;
-	struct warn_ctx w = { a.core };
-	struct vmc_warnings ws;
-	warnings_init(&ws, &w, &a.common);
-	struct vmc_report_opts ro = { a.common.json, a.common.verbose };
-	struct vmc_error *err = vmc_report_maps(stdout, vmc_core_dump(core),
-						&a.root, a.half, &ws, &ro);
-	warnings_done(&ws, &w, &a.common);
-	if (err)
-		status = report_error(a.core, err);
-	vmc_core_close(core);
-	return status;
+	return session_end(&s, vmc_report_maps(stdout, s.dump, &a.root, a.half,
+					       &s.ws, &s.ro), 0);
 }
 
 /* ---- read ------------------------------------------------------------------- */
@@ -594,17 +604,12 @@ static int cmd_read(int argc, char **argv)
 {
 	struct walk_args a = { .common = global_opts, .len = 256 };
 	argp_parse(&read_argp, argc, argv, 0, NULL, &a);
-	int status = 0;
-	struct vmc_core *core = open_core(a.core, &a.common, &status);
-	if (core) {
-		struct vmc_error *err = vmc_report_read(stdout, vmc_core_dump(core),
-							&a.root,
-							a.addrs[0], a.len, a.phys,
-							a.format);
-		if (err)
-			status = report_error(a.core, err);
-		vmc_core_close(core);
-	}
+	struct session s;
+	int status = session_open(&s, a.core, &a.common);
+	if (!status)
+		status = session_end(&s, vmc_report_read(stdout, s.dump, &a.root,
+							 a.addrs[0], a.len,
+							 a.phys, a.format), 0);
 	free(a.addrs);
 	return status;
 }
@@ -739,82 +744,85 @@ static void show_progress(void *arg, uint64_t done, uint64_t total)
 	progress_shown = true;
 }
 
+/* The line that says what remap wrote, and what it left out. */
+static void remap_summary(const struct remap_args *a, const struct vmc_plan *plan,
+			  const struct vmc_write_opts *wo)
+{
+	char h[32];
+	fprintf(stderr, "%s: wrote %s: %zu PT_LOADs (%" PRIu64 " virtual, %"
+		PRIu64 " filler), %s layout; %s of RAM not mapped by page "
+		"tables; root: %s\n", prog, a->plan.in_place ? a->core : a->out,
+		plan->segs.n - plan->nnotes, plan->stats.virtual_segs,
+		plan->stats.filler_segs,
+		plan->layout == VMC_LAYOUT_GDB ? "gdb" : "crash",
+		vmc_human_size(plan->stats.filler_bytes, h, sizeof(h)),
+		plan->root_why);
+	if (a->common.verbose && !a->plan.in_place) {
+		if (wo->shared_bytes == UINT64_MAX)
+			fprintf(stderr, "%s: %s: the file system does not "
+				"say which blocks are shared\n", prog, a->out);
+		else
+			fprintf(stderr, "%s: %s: 0x%" PRIx64 " bytes (%s) "
+				"share blocks with the input (reflink)\n",
+				prog, a->out, wo->shared_bytes,
+				vmc_human_size(wo->shared_bytes, h, sizeof(h)));
+	}
+	if (plan->stats.alias_runs)
+		fprintf(stderr, "%s: %" PRIu64 " aliases of %" PRIu64
+			" physical range%s mapped %d times or more left out "
+			"(the lowest of each is kept; --keep-aliases keeps "
+			"all)\n", prog, plan->stats.alias_runs,
+			plan->stats.alias_groups,
+			plan->stats.alias_groups == 1 ? "" : "s",
+			VMC_ALIAS_FANOUT);
+}
+
 static int cmd_remap(int argc, char **argv)
 {
 	struct remap_args a = { .common = global_opts };
 	argp_parse(&remap_argp, argc, argv, 0, NULL, &a);
 	a.plan.root = a.root;
-	int status = 0;
-	struct vmc_core *core = open_core(a.core, &a.common, &status);
-	if (!core) {
+	struct session s;
+	int status = session_open(&s, a.core, &a.common);
+	if (status) {
 		vmc_vrange_vec_free(&a.plan.exclude);
 		return status;
 	}
-	struct warn_ctx w = { a.core };
-	struct vmc_warnings ws;
-	warnings_init(&ws, &w, &a.common);
 	struct vmc_plan plan;
-	struct vmc_dump *dump = vmc_core_dump(core);
-	struct vmc_error *err = vmc_plan_build(dump, &a.plan, &ws, &plan);
-	warnings_done(&ws, &w, &a.common);
+	struct vmc_error *err = vmc_plan_build(s.dump, &a.plan, &s.ws, &plan);
 	if (err) {
-		status = report_error(a.core, err);
-		goto out;
+		vmc_vrange_vec_free(&a.plan.exclude);
+		return session_end(&s, err, 0);
 	}
 	struct vmc_write_opts wo = { .force = a.force, .shared_bytes = UINT64_MAX };
 	if (a.dry_run) {
-		struct vmc_report_opts ro = { a.common.json, a.common.verbose };
-		err = vmc_report_ptloads(stdout, dump, plan.segs.v, plan.segs.n,
-					 VMC_SORT_INDEX, &ro);
+		err = vmc_report_ptloads(stdout, s.dump, plan.segs.v, plan.segs.n,
+					 VMC_SORT_INDEX, &s.ro);
 	} else if (a.plan.in_place) {
-		vmc_core_close(core);	/* unmap before rewriting headers */
-		core = NULL;
+		/* Unmap before rewriting the headers. */
+		status = session_end(&s, NULL, 0);
 		err = vmc_plan_write_in_place(a.core, &plan);
 	} else {
 		if (isatty(STDERR_FILENO) && !a.common.quiet) {
 			wo.progress = show_progress;
 			wo.progress_arg = (void *)a.out;
 		}
-		err = vmc_plan_write(dump, &plan, a.out, &wo);
+		err = vmc_plan_write(s.dump, &plan, a.out, &wo);
 		if (progress_shown)
 			fputc('\n', stderr);
-	}
-	if (err) {
-		status = report_error(a.dry_run || a.plan.in_place ? a.core : NULL, err);
-	} else if (!a.dry_run && !a.common.quiet) {
-		char h[32];
-		fprintf(stderr, "%s: wrote %s: %zu PT_LOADs (%" PRIu64 " virtual, %"
-			PRIu64 " filler), %s layout; %s of RAM not mapped by page "
-			"tables; root: %s\n", prog, a.plan.in_place ? a.core : a.out,
-			plan.segs.n - plan.nnotes, plan.stats.virtual_segs,
-			plan.stats.filler_segs,
-			plan.layout == VMC_LAYOUT_GDB ? "gdb" : "crash",
-			vmc_human_size(plan.stats.filler_bytes, h, sizeof(h)),
-			plan.root_why);
-		if (a.common.verbose && !a.dry_run && !a.plan.in_place) {
-			if (wo.shared_bytes == UINT64_MAX)
-				fprintf(stderr, "%s: %s: the file system does not "
-					"say which blocks are shared\n", prog, a.out);
-			else
-				fprintf(stderr, "%s: %s: 0x%" PRIx64 " bytes (%s) "
-					"share blocks with the input (reflink)\n",
-					prog, a.out, wo.shared_bytes,
-					vmc_human_size(wo.shared_bytes, h, sizeof(h)));
+		/* Write errors name OUT themselves. */
+		if (err) {
+			status = report_error(NULL, err);
+			err = NULL;
 		}
-		if (plan.stats.alias_runs)
-			fprintf(stderr, "%s: %" PRIu64 " aliases of %" PRIu64
-				" physical range%s mapped %d times or more left out "
-				"(the lowest of each is kept; --keep-aliases keeps "
-				"all)\n", prog, plan.stats.alias_runs,
-				plan.stats.alias_groups,
-				plan.stats.alias_groups == 1 ? "" : "s",
-				VMC_ALIAS_FANOUT);
 	}
+	if (!err && !status && !a.dry_run && !a.common.quiet)
+		remap_summary(&a, &plan, &wo);
 	vmc_plan_fini(&plan);
-out:
-	vmc_core_close(core);
 	vmc_vrange_vec_free(&a.plan.exclude);
-	return status;
+	if (s.src)
+		return session_end(&s, err, status);
+	return err ? report_error(a.core, err) : status;
 }
 
 /* ---- dispatch ------------------------------------------------------------------ */

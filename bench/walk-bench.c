@@ -21,6 +21,7 @@
  * Built by bench/run.sh (see bench/README.md).
  */
 #include "elfcore/elfcore.h"
+#include "open/open.h"
 #include "pagewalk/pagewalk.h"
 #include "report/report.h"
 
@@ -382,22 +383,22 @@ static int bench_one(const char *path, unsigned long *disagreements)
 
 	/* open both */
 	struct vmc_warnings ws = { .emit = warn_emit, .limit = 10 };
-	struct vmc_core *core = NULL;
+	struct vmc_source *core = NULL;
 	double t0 = now();
-	struct vmc_error *err = vmc_core_open(path, &ws, &core);
+	struct vmc_error *err = vmc_source_open(path, NULL, &ws, &core);
 	if (err) {
 		fprintf(stderr, "walk-bench: %s: %s\n", path, err->msg);
 		vmc_error_free(err);
 		return -1;
 	}
-	const struct vmc_dump *dump = vmc_core_dump(core);
+	const struct vmc_dump *dump = vmc_source_dump(core);
 	struct vmc_root_request req = { .cpu = -1, .swapper = true };
 	struct vmc_root_choice rc;
 	err = vmc_choose_root(dump, &req, &rc);
 	if (err) {
 		fprintf(stderr, "walk-bench: %s: %s\n", path, err->msg);
 		vmc_error_free(err);
-		vmc_core_close(core);
+		vmc_source_close(core);
 		return -1;
 	}
 	double t_open_vmc = now() - t0;
@@ -407,7 +408,7 @@ static int bench_one(const char *path, unsigned long *disagreements)
 	t0 = now();
 	if (kd_open(path, &kd)) {
 		kd_close(&kd);
-		vmc_core_close(core);
+		vmc_source_close(core);
 		return -1;
 	}
 	double t_open_kd = now() - t0;
@@ -418,7 +419,7 @@ static int bench_one(const char *path, unsigned long *disagreements)
 	       ", %u fields (%u-bit VA)\n",
 	       addrxlat_addrspace_name(kroot->as), (uint64_t)kroot->addr,
 	       kd.nfields, kd.va_bits);
-	printf("open:     vmcore-tool %.3f ms (vmc_core_open + "
+	printf("open:     vmcore-tool %.3f ms (vmc_source_open + "
 	       "vmc_choose_root), libkdumpfile %.3f ms (kdump_open_fd + "
 	       "ostype + kdump_get_addrxlat)\n",
 	       t_open_vmc * 1e3, t_open_kd * 1e3);
@@ -656,7 +657,7 @@ out:
 	leaf_vec_free(&kleaves);
 	leaf_vec_free(&vleaves);
 	kd_close(&kd);
-	vmc_core_close(core);
+	vmc_source_close(core);
 	if (ws.suppressed)
 		fprintf(stderr, "walk-bench: %lu more warnings\n",
 			ws.suppressed);

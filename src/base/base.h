@@ -393,7 +393,10 @@ VMC_VEC(vmc_bytes_vec, struct vmc_bytes)
  */
 struct vmc_dump {
 	const char *path;
-	const char *format;		/* "elf", ... for people and JSON */
+	const char *format;		/* "elf", "kdump" for people and JSON */
+	/* The layers the file was peeled of, outermost first ("gzip",
+	 * "lz4+flattened"), or "" (set by open/). */
+	const char *layers;
 	enum vmc_arch arch;
 	uint16_t e_machine;		/* the guest's ELF machine: what outputs carry */
 	bool big_endian;
@@ -411,11 +414,20 @@ struct vmc_dump {
 	const struct vmc_bytes *note_data;
 	size_t nnote_data;
 	const struct vmc_vmcoreinfo *vmcoreinfo;	/* NULL when absent */
+	/* Where vmcoreinfo came from, for people: "note", or e.g. "from RAM
+	 * at paddr 0x11e8018 (an ELF note, 2 copies agree), note absent"
+	 * (set by open/). NULL when absent. */
+	const char *vmcoreinfo_source;
 
 	const struct vmc_ram_range *ram;	/* sorted by paddr, disjoint */
 	size_t nram;
 	uint64_t ram_bytes;		/* sum of sizes */
 	uint64_t data_bytes;		/* sum of avail: what the file holds */
+	/* RAM the guest had that the dump leaves out on purpose (kdump's
+	 * excluded pages): sorted, disjoint, in no ram[] range; avail 0. */
+	const struct vmc_ram_range *absent;
+	size_t nabsent;
+	uint64_t absent_bytes;
 
 	struct vmc_physmem pm;
 

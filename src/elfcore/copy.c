@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * elfcore copy: the model's write_ram for an ELF core. RAM moves with
- * copy_file_range (the kernel shares blocks where the file system can),
- * falling back to pread/pwrite; the input's holes (SEEK_DATA/SEEK_HOLE) and
+ * elfcore copy: the model's write_ram for an ELF core. From a plain file
+ * RAM moves with copy_file_range (the kernel shares blocks where the file
+ * system can), falling back to read and pwrite, as it always does from a
+ * decoded stream (gzip, lz4); the input's holes (SEEK_DATA/SEEK_HOLE) and
  * all-zero blocks stay holes in the pre-sized output.
  */
 #include "elfcore-priv.h"
@@ -26,13 +27,14 @@ static struct vmc_error *copy_fallback(struct vmc_core *core, uint64_t src,
 		return vmc_error_nomem();
 	while (len) {
 		size_t n = len < BUF_SIZE ? (size_t)len : BUF_SIZE;
-		ssize_t got = pread(core->fd, core->copy_buf, n, (off_t)src);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return got < 0 ? vmc_error_errno(errno, "reading the core")
-				       : vmc_error_new(VMC_ERR_IO, "the core shrank "
-						       "while being read");
+		size_t got;
+		struct vmc_error *rerr = vmc_input_pread(core->in, core->copy_buf,
+							 n, src, &got);
+		if (rerr)
+			return vmc_error_prefix(rerr, "reading the core");
+		if (got == 0)
+			return vmc_error_new(VMC_ERR_IO, "the core shrank "
+					     "while being read");
 		if (!all_zero(core->copy_buf, (size_t)got)) {
 			struct vmc_error *err = vmc_pwrite_all(out, core->copy_buf,
 							       (size_t)got, dst,
@@ -40,9 +42,9 @@ static struct vmc_error *copy_fallback(struct vmc_core *core, uint64_t src,
 			if (err)
 				return err;
 		}
-		src += (uint64_t)got;
-		dst += (uint64_t)got;
-		len -= (uint64_t)got;
+		src += got;
+		dst += got;
+		len -= got;
 	}
 	return NULL;
 }
@@ -101,6 +103,8 @@ static struct vmc_error *copy_sparse(struct vmc_core *core, uint64_t src,
 				     int out, uint64_t dst, uint64_t len)
 {
 	uint64_t end = src + len;
+	if (core->fd < 0)	/* a decoded stream: by hand, zeros stay holes */
+		return copy_fallback(core, src, out, dst, len);
 	while (src < end) {
 		off_t data = lseek(core->fd, (off_t)src, SEEK_DATA);
 		if (data < 0) {

@@ -6,12 +6,19 @@
 #include "elfcore.h"
 
 VMC_VEC(vmc_unplaced_vec, struct vmc_unplaced)
+VMC_VEC(vmc_owned_vec, uint8_t *)
+
+/* The most bytes of one PT_NOTE copied out of a decoded stream. */
+#define VMC_NOTES_MAX (64u << 20)
 
 struct vmc_core {
-	char *path;
-	int fd;
-	uint64_t file_size;
-	const uint8_t *map;		/* the whole file, PROT_READ */
+	struct vmc_input *in;		/* not owned */
+	const char *path;		/* in's */
+	int fd;				/* in's: -1 unless a plain file */
+	uint64_t file_size;		/* of the (decoded) stream */
+	const uint8_t *map;		/* the whole stream in place, or NULL */
+	uint8_t ehdr[64];		/* the ELF header's bytes */
+	struct vmc_owned_vec owned;	/* note bytes copied out of the stream */
 
 	/* ELF header */
 	uint8_t elf_class;		/* ELFCLASS32 / ELFCLASS64 */

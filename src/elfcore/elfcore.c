@@ -7,12 +7,9 @@
 
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* Offsets within Elf32_Ehdr / Elf64_Ehdr and their phdr/shdr (ELF gABI). */
@@ -82,35 +79,16 @@ static uint64_t field(const struct vmc_core *core, const uint8_t *p, size_t size
 
 #define WORD(core) ((core)->elf_class == ELFCLASS64 ? 8u : 4u)
 
-/* Say what a non-ELF input is when we can tell (FORMATS.md §3). */
-static struct vmc_error *not_elf(const struct vmc_core *core)
-{
-	static const char flat[] = "makedumpfile";	/* flattened, BE records */
-	static const char kdump[] = "KDUMP   ";		/* disk_dump_header */
-	if (core->file_size >= sizeof(flat) - 1 &&
-	    memcmp(core->map, flat, sizeof(flat) - 1) == 0)
-		return vmc_error_new(VMC_ERR_UNSUPPORTED,
-				     "a flattened kdump-compressed core (makedumpfile "
-				     "-F, QEMU kdump-*): not supported yet; dump "
-				     "with format elf");
-	if (core->file_size >= sizeof(kdump) - 1 &&
-	    memcmp(core->map, kdump, sizeof(kdump) - 1) == 0)
-		return vmc_error_new(VMC_ERR_UNSUPPORTED,
-				     "a kdump-compressed core: not supported yet; "
-				     "dump with format elf");
-	return vmc_error_new(VMC_ERR_FORMAT,
-			     "not an ELF file (no ELF magic at offset 0)");
-}
-
 static struct vmc_error *check_ident(struct vmc_core *core)
 {
-	const uint8_t *id = core->map;
+	const uint8_t *id = core->ehdr;
 	uint64_t size = core->file_size;
 
 	if (size == 0)
 		return vmc_error_new(VMC_ERR_FORMAT, "empty file");
 	if (size < SELFMAG || memcmp(id, ELFMAG, SELFMAG) != 0)
-		return not_elf(core);
+		return vmc_error_new(VMC_ERR_FORMAT,
+				     "not an ELF file (no ELF magic at offset 0)");
 	if (size < EI_NIDENT)
 		return vmc_error_new(VMC_ERR_FORMAT,
 				     "truncated ELF header (file has %" PRIu64
@@ -138,7 +116,7 @@ static struct vmc_error *check_ident(struct vmc_core *core)
 static struct vmc_error *read_ehdr(struct vmc_core *core,
 				   const struct elf_layout *L)
 {
-	const uint8_t *h = core->map;
+	const uint8_t *h = core->ehdr;
 	if (core->file_size < L->ehdr_size)
 		return vmc_error_new(VMC_ERR_FORMAT,
 				     "truncated ELF header (file has %" PRIu64
@@ -178,7 +156,7 @@ static struct vmc_error *read_ehdr(struct vmc_core *core,
 static struct vmc_error *read_phnum(struct vmc_core *core,
 				    const struct elf_layout *L)
 {
-	const uint8_t *h = core->map;
+	const uint8_t *h = core->ehdr;
 	uint16_t e_phnum = (uint16_t)field(core, h + L->e_phnum, 2);
 	uint16_t e_phentsize = (uint16_t)field(core, h + L->e_phentsize, 2);
 
@@ -199,7 +177,13 @@ static struct vmc_error *read_phnum(struct vmc_core *core,
 					     ") runs past end of file (file size 0x%"
 					     PRIx64 ")", core->e_shoff,
 					     core->file_size);
-		core->phnum = (uint32_t)field(core, h + core->e_shoff + L->sh_info, 4);
+		uint8_t sh_info[4];
+		struct vmc_error *err = vmc_input_read(core->in, sh_info, 4,
+						       core->e_shoff + L->sh_info,
+						       "section header 0");
+		if (err)
+			return err;
+		core->phnum = (uint32_t)field(core, sh_info, 4);
 		core->pn_xnum = true;
 	}
 	if (core->phnum && e_phentsize != L->phent)
@@ -222,7 +206,7 @@ static struct vmc_error *read_phnum(struct vmc_core *core,
  */
 static void find_ram_data_end(struct vmc_core *core, const struct elf_layout *L)
 {
-	const uint8_t *h = core->map;
+	const uint8_t *h = core->ehdr;
 	core->ram_data_end = core->file_size;
 	uint16_t shnum = (uint16_t)field(core, h + L->e_shnum, 2);
 	uint16_t shstrndx = (uint16_t)field(core, h + L->e_shstrndx, 2);
@@ -232,7 +216,15 @@ static void find_ram_data_end(struct vmc_core *core, const struct elf_layout *L)
 	    !vmc_range_ok(core->e_shoff, (uint64_t)shnum * L->shent,
 			  core->file_size))
 		return;
-	const uint8_t *sh = h + core->e_shoff + (uint64_t)shstrndx * L->shent;
+	uint8_t sh[sizeof(Elf64_Shdr)];
+	struct vmc_error *err = vmc_input_read(core->in, sh, L->shent,
+					       core->e_shoff +
+					       (uint64_t)shstrndx * L->shent,
+					       "the .shstrtab section header");
+	if (err) {
+		vmc_error_free(err);
+		return;
+	}
 	uint64_t off = field(core, sh + L->sh_offset, WORD(core));
 	uint64_t phend = core->e_phoff + (uint64_t)core->phnum * L->phent;
 	if (off > phend && off <= core->file_size)
@@ -277,11 +269,21 @@ static struct vmc_error *read_phdrs(struct vmc_core *core,
 {
 	if (vmc_segment_vec_reserve(&core->segs, core->phnum))
 		return vmc_error_nomem();
+	/* In place when the stream is mapped; read_phnum checked that the
+	 * table lies inside the stream, so its size is what the file holds. */
+	const uint8_t *table;
+	uint8_t *owned;
+	struct vmc_error *err = vmc_input_bytes(core->in, core->e_phoff,
+						(uint64_t)core->phnum * L->phent,
+						"the program header table",
+						&table, &owned);
+	if (err)
+		return err;
 	size_t nload = 0;
 	for (uint32_t i = 0; i < core->phnum; i++) {
 		struct vmc_segment *s = vmc_segment_vec_push(&core->segs);
 		s->index = i;
-		decode_phdr(core, core->map + core->e_phoff + (uint64_t)i * L->phent, s);
+		decode_phdr(core, table + (uint64_t)i * L->phent, s);
 		if (s->type != PT_LOAD && s->type != PT_NOTE)
 			continue;
 		if (s->type == PT_LOAD)
@@ -303,30 +305,9 @@ static struct vmc_error *read_phdrs(struct vmc_core *core,
 				 i, s->paddr, s->filesz - s->avail, s->filesz,
 				 s->offset, core->file_size);
 	}
+	free(owned);
 	if (nload == 0)
 		vmc_warn(ws, "no PT_LOAD segments: the core holds no memory");
-	return NULL;
-}
-
-static struct vmc_error *map_file(struct vmc_core *core)
-{
-	core->fd = open(core->path, O_RDONLY | O_CLOEXEC);
-	if (core->fd < 0)
-		return vmc_error_errno(errno, "cannot open");
-	struct stat st;
-	if (fstat(core->fd, &st) < 0)
-		return vmc_error_errno(errno, "cannot stat");
-	if (S_ISDIR(st.st_mode))
-		return vmc_error_new(VMC_ERR_IO, "is a directory");
-	if (!S_ISREG(st.st_mode))
-		return vmc_error_new(VMC_ERR_IO, "not a regular file");
-	core->file_size = (uint64_t)st.st_size;
-	if (core->file_size == 0)
-		return NULL;
-	void *m = mmap(NULL, core->file_size, PROT_READ, MAP_PRIVATE, core->fd, 0);
-	if (m == MAP_FAILED)
-		return vmc_error_errno(errno, "cannot map");
-	core->map = m;
 	return NULL;
 }
 
@@ -338,15 +319,35 @@ static struct vmc_error *parse_notes(struct vmc_core *core,
 		const struct vmc_segment *s = &core->segs.v[i];
 		if (s->type != PT_NOTE || s->kind == VMC_SEG_ABSENT || !s->avail)
 			continue;
+		/* Copied out of a decoded stream: bounded, so that a lying
+		 * p_filesz cannot make us allocate what the file lacks. */
+		uint64_t len = s->avail;
+		if (!core->in->map && len > VMC_NOTES_MAX) {
+			vmc_warn(ws, "PT_NOTE[%" PRIu32 "] claims 0x%" PRIx64
+				 " bytes; reading the first 0x%x", s->index,
+				 len, VMC_NOTES_MAX);
+			len = VMC_NOTES_MAX;
+		}
+		const uint8_t *p;
+		uint8_t *owned;
+		struct vmc_error *err = vmc_input_bytes(core->in, s->offset, len,
+							"notes", &p, &owned);
+		if (err)
+			return err;
+		if (owned && !vmc_owned_vec_push(&core->owned)) {
+			free(owned);
+			return vmc_error_nomem();
+		}
+		if (owned)
+			core->owned.v[core->owned.n - 1] = owned;
 		struct vmc_bytes *b = vmc_bytes_vec_push(&core->note_data);
 		if (!b)
 			return vmc_error_nomem();
-		*b = (struct vmc_bytes){ core->map + s->offset, s->avail,
-					 s->align == 8 ? 8 : 4 };
+		*b = (struct vmc_bytes){ p, len, s->align == 8 ? 8 : 4 };
 		char where[32];
 		snprintf(where, sizeof(where), "PT_NOTE[%" PRIu32 "]", s->index);
 		/* drgn reads 8-byte aligned notes when p_align is 8; so do we. */
-		struct vmc_error *err = vmc_notes_parse(
+		err = vmc_notes_parse(
 			&core->notes, core->arch, b->p, b->n, b->align,
 			core->big_endian, s->offset, where, ws);
 		if (err)
@@ -387,7 +388,6 @@ static uint64_t appended_tables_start(const struct vmc_core *core)
 static void fill_dump(struct vmc_core *core)
 {
 	struct vmc_dump *d = &core->dump;
-	struct stat st;
 	*d = (struct vmc_dump){
 		.path = core->path,
 		.format = "elf",
@@ -413,11 +413,11 @@ static void fill_dump(struct vmc_core *core)
 		d->ram_bytes += core->ram.v[i].size;
 		d->data_bytes += core->ram.v[i].avail;
 	}
-	if (fstat(core->fd, &st) == 0) {
-		d->file_dev = (uint64_t)st.st_dev;
-		d->file_ino = (uint64_t)st.st_ino;
-	}
-	d->flat.ok = true;
+	d->file_dev = core->in->dev;
+	d->file_ino = core->in->ino;
+	/* In place only in a plain file: a decoded stream has no bytes to
+	 * rewrite, and its offsets are no hint for sharing blocks. */
+	d->flat.ok = core->fd >= 0 && !core->in->layers[0];
 	d->flat.elf_class = core->elf_class;
 	d->flat.file_size = core->file_size;
 	d->flat.data_end = appended_tables_start(core);
@@ -430,20 +430,22 @@ static void fill_dump(struct vmc_core *core)
 	}
 }
 
-struct vmc_error *vmc_core_open(const char *path, struct vmc_warnings *ws,
+struct vmc_error *vmc_core_open(struct vmc_input *in, struct vmc_warnings *ws,
 				struct vmc_core **out)
 {
 	struct vmc_error *err;
 	struct vmc_core *core = calloc(1, sizeof(*core));
 	if (!core)
 		return vmc_error_nomem();
-	core->fd = -1;
-	core->path = strdup(path);
-	if (!core->path) {
-		err = vmc_error_nomem();
-		goto fail;
-	}
-	if ((err = map_file(core)) || (err = check_ident(core)))
+	core->in = in;
+	core->path = in->path;
+	core->fd = in->fd;
+	core->map = in->map;
+	core->file_size = in->size;
+	size_t n = in->size < sizeof(core->ehdr) ? (size_t)in->size
+						 : sizeof(core->ehdr);
+	if ((err = vmc_input_read(in, core->ehdr, n, 0, "the ELF header")) ||
+	    (err = check_ident(core)))
 		goto fail;
 	const struct elf_layout *L =
 		core->elf_class == ELFCLASS64 ? &elf64_layout : &elf32_layout;
@@ -470,12 +472,10 @@ void vmc_core_close(struct vmc_core *core)
 	vmc_segment_vec_free(&core->segs);
 	vmc_ram_vec_free(&core->ram);
 	vmc_unplaced_vec_free(&core->unplaced);
+	for (size_t i = 0; i < core->owned.n; i++)
+		free(core->owned.v[i]);
+	vmc_owned_vec_free(&core->owned);
 	free(core->copy_buf);
-	if (core->map)
-		munmap((void *)core->map, core->file_size);
-	if (core->fd >= 0)
-		close(core->fd);
-	free(core->path);
 	free(core);
 }
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * elfcore: the ELF reader, one producer of the dump model (base.h). Opens a
- * QEMU dump-guest-memory ELF core read-only, maps it, checks every header,
- * offset and size against the real file size, and fills a struct vmc_dump:
+ * QEMU dump-guest-memory ELF core from a byte stream (input/), checks every
+ * header, offset and size against the real stream size, and fills a
+ * struct vmc_dump:
  * CPUs and VMCOREINFO from the notes, the RAM map from the PT_LOADs, a
  * physical-memory reader, and a RAM writer (copy_file_range, so file systems
  * can share blocks). It never reads the core whole and never prints.
@@ -15,16 +16,19 @@
 #define VMC_ELFCORE_H
 
 #include "../base/base.h"
+#include "../input/input.h"
 
 struct vmc_core;
 
 /*
- * Open path read-only and parse it. On success *out owns the mapping; free it
- * with vmc_core_close(). Errors name the place and the cause; the caller adds
- * the file name. Recoverable problems (a bad note, data past EOF) are reported
- * to ws and the core still opens.
+ * Parse the ELF core in stream in, which must outlive the core (open/
+ * owns both). Errors name the place and the cause; the caller adds the
+ * file name. Recoverable problems (a bad note, data past EOF) are reported
+ * to ws and the core still opens. A mapped stream is read in place; from a
+ * decoded one, headers and notes (at most 64 MiB a PT_NOTE) are copied out
+ * and RAM is read on demand.
  */
-struct vmc_error *vmc_core_open(const char *path, struct vmc_warnings *ws,
+struct vmc_error *vmc_core_open(struct vmc_input *in, struct vmc_warnings *ws,
 				struct vmc_core **out);
 void vmc_core_close(struct vmc_core *core);
 

@@ -288,7 +288,19 @@ static struct vmc_error *core_read(void *ctx, uint64_t paddr, void *buf,
 		uint64_t chunk = r->avail - in;
 		if (chunk > len)
 			chunk = len;
-		memcpy(out, core->map + r->foff + in, chunk);
+		if (core->map) {
+			memcpy(out, core->map + r->foff + in, chunk);
+		} else {
+			struct vmc_error *err = vmc_input_read(
+				core->in, out, (size_t)chunk, r->foff + in,
+				"RAM data");
+			if (err) {
+				err->code = VMC_ERR_FAULT;
+				err->addr = paddr;
+				return vmc_error_prefix(err, "physical address 0x%"
+							PRIx64, paddr);
+			}
+		}
 		out += chunk;
 		len -= chunk;
 		paddr += chunk;
@@ -302,6 +314,8 @@ static struct vmc_error *core_read(void *ctx, uint64_t paddr, void *buf,
 static const void *core_map(void *ctx, uint64_t paddr, size_t len)
 {
 	struct vmc_core *core = ctx;
+	if (!core->map)
+		return NULL;
 	const struct vmc_ram_range *r = vmc_ram_find(core->ram.v, core->ram.n,
 							 paddr, &core->ram_hint);
 	if (!r)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Shared by the harnesses: the input as a file, a sink, the plan checks. */
+/* Shared by the harnesses: a scratch directory, a sink, the plan checks. */
 #include "common.h"
 
 #include <elf.h>
@@ -23,16 +23,12 @@ const char *__asan_default_options(void)
 	return "quarantine_size_mb=16";
 }
 
-/* ---- the input as a file ---------------------------------------------------- */
+/* ---- a scratch directory ------------------------------------------------------ */
 
-static int input_fd = -1;
-static char input_path[4096];
 static char scratch[4096];
 
 static void remove_files(void)
 {
-	if (input_fd >= 0 && strncmp(input_path, "/proc/", 6) != 0)
-		unlink(input_path);
 	if (scratch[0])
 		rmdir(scratch);
 }
@@ -47,50 +43,6 @@ static const char *tmp_dir(void)
 								 : "/tmp";
 }
 
-static void open_input_file(void)
-{
-	const char *kind = getenv("FUZZ_FILE");
-	if (!kind || strcmp(kind, "memfd") != 0) {
-		snprintf(input_path, sizeof(input_path), "%s/vmc-fuzz-%d.core",
-			 tmp_dir(), (int)getpid());
-		input_fd = open(input_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-				0600);
-	} else {
-		input_fd = memfd_create("vmc-fuzz", MFD_CLOEXEC);
-		snprintf(input_path, sizeof(input_path), "/proc/self/fd/%d",
-			 input_fd);
-	}
-	if (input_fd < 0) {
-		perror("fuzz: cannot create the input file");
-		abort();
-	}
-	atexit(remove_files);
-}
-
-const char *fuzz_input_path(const uint8_t *data, size_t size)
-{
-	if (input_fd < 0)
-		open_input_file();
-	/* Truncating to the new size drops the old tail; the write covers
-	 * the rest, so no byte of an earlier input survives. */
-	if (ftruncate(input_fd, (off_t)size) < 0) {
-		perror("fuzz: ftruncate");
-		abort();
-	}
-	size_t done = 0;
-	while (done < size) {
-		ssize_t n = pwrite(input_fd, data + done, size - done, (off_t)done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			perror("fuzz: pwrite");
-			abort();
-		}
-		done += (size_t)n;
-	}
-	return input_path;
-}
-
 const char *fuzz_scratch_dir(void)
 {
 	if (!scratch[0]) {
@@ -100,8 +52,7 @@ const char *fuzz_scratch_dir(void)
 			perror("fuzz: mkdir");
 			abort();
 		}
-		if (input_fd < 0)
-			atexit(remove_files);
+		atexit(remove_files);
 	}
 	return scratch;
 }
@@ -130,12 +81,12 @@ void fuzz_error_free(struct vmc_error *err)
 	vmc_error_free(err);
 }
 
-struct vmc_core *fuzz_core_open(const uint8_t *data, size_t size,
-				struct vmc_warnings *ws)
+struct vmc_source *fuzz_core_open(const uint8_t *data, size_t size,
+				  struct vmc_warnings *ws)
 {
-	struct vmc_core *core = NULL;
-	struct vmc_error *err = vmc_core_open(fuzz_input_path(data, size), ws,
-					      &core);
+	struct vmc_source *core = NULL;
+	struct vmc_error *err = vmc_source_open_memory(data, size, "fuzz-input",
+						       NULL, ws, &core);
 	if (err) {
 		FUZZ_CHECK(core == NULL);
 		fuzz_error_free(err);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What the libFuzzer harnesses in tests/fuzz/ share: the input as a file
- * that vmc_core_open() can open, a warnings sink that formats (so that
+ * What the libFuzzer harnesses in tests/fuzz/ share: opening the input from
+ * memory as the CLI opens a file, a warnings sink that formats (so that
  * every warning's arguments are read) without printing, and the checks
  * that say a plan or a translation is wrong without crashing on its own.
  *
@@ -19,6 +19,7 @@
 
 #include "../../src/base/base.h"
 #include "../../src/elfcore/elfcore.h"
+#include "../../src/open/open.h"
 #include "../../src/pagewalk/pagewalk.h"
 #include "../../src/ptload/ptload.h"
 
@@ -34,15 +35,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		}							\
 	} while (0)
 
-/*
- * The path of a file holding data[0, size): a file in $FUZZ_TMPDIR
- * (default /dev/shm, a tmpfs) named after the process, or with
- * FUZZ_FILE=memfd a memfd opened through /proc/self/fd/N. One file per
- * process, rewritten by each call; tests/fuzz/README.md has the
- * measurements behind the default (bench-input.c).
- */
-const char *fuzz_input_path(const uint8_t *data, size_t size);
-
 /* A directory of this process's own on tmpfs, removed at exit. */
 const char *fuzz_scratch_dir(void);
 
@@ -53,9 +45,10 @@ void fuzz_warnings_init(struct vmc_warnings *ws);
 /* Check an error's shape (a message, a known code), then free it. */
 void fuzz_error_free(struct vmc_error *err);
 
-/* Open data as a core: NULL when the library refuses it (not a finding). */
-struct vmc_core *fuzz_core_open(const uint8_t *data, size_t size,
-				struct vmc_warnings *ws);
+/* Open data as a dump, from memory, through the same path as the CLI
+ * (open/): NULL when the library refuses it (not a finding). */
+struct vmc_source *fuzz_core_open(const uint8_t *data, size_t size,
+				  struct vmc_warnings *ws);
 
 /*
  * Known bugs, reported and not fixed yet (tests/fuzz/README.md

@@ -47,10 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	struct vmc_warnings ws;
 	fuzz_warnings_init(&ws);
-	struct vmc_core *core = fuzz_core_open(data, size, &ws);
+	struct vmc_source *core = fuzz_core_open(data, size, &ws);
 	if (!core)
 		return 0;
-	const struct vmc_dump *d = vmc_core_dump(core);
+	const struct vmc_dump *d = vmc_source_dump(core);
 	const struct vmc_root_request root = { .cpu = -1 };
 
 	struct vmc_plan_opts gdb = { .layout = VMC_LAYOUT_GDB, .root = root };
@@ -82,6 +82,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	crash.allow_empty = true;
 	one_plan(d, &crash);
 
-	vmc_core_close(core);
+	vmc_source_close(core);
 	return 0;
 }

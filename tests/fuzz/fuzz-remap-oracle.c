@@ -175,12 +175,12 @@ static void check_roundtrip(const char *path, const struct vmc_dump *d)
 {
 	struct vmc_warnings ws;
 	fuzz_warnings_init(&ws);
-	struct vmc_core *out = NULL;
-	struct vmc_error *err = vmc_core_open(path, &ws, &out);
+	struct vmc_source *out = NULL;
+	struct vmc_error *err = vmc_source_open(path, NULL, &ws, &out);
 	if (err)
 		fprintf(stderr, "the output does not open: %s\n", err->msg);
 	FUZZ_CHECK(err == NULL);
-	const struct vmc_dump *o = vmc_core_dump(out);
+	const struct vmc_dump *o = vmc_source_dump(out);
 	FUZZ_CHECK(o->e_machine == d->e_machine);
 	check_notes(d, o);
 	for (size_t i = 0; i < d->nram; i++) {
@@ -193,7 +193,7 @@ static void check_roundtrip(const char *path, const struct vmc_dump *d)
 				     "the output read as a core" };
 		pieces(r->avail, compare_piece, &c);
 	}
-	vmc_core_close(out);
+	vmc_source_close(out);
 }
 
 static const char *scratch_file(const char *name)
@@ -275,18 +275,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vmc_warnings ws;
 	fuzz_warnings_init(&ws);
-	struct vmc_core *core = fuzz_core_open(data, size, &ws);
-	if (!core)
+	/* From a file, as the CLI opens one: --in-place needs a plain file
+	 * (a dump opened from memory is refused it). */
+	const char *path = scratch_file("input.core");
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FUZZ_CHECK(fd >= 0);
+	FUZZ_CHECK(write(fd, data, size) == (ssize_t)size);
+	close(fd);
+	struct vmc_source *core = NULL;
+	struct vmc_error *err = vmc_source_open(path, NULL, &ws, &core);
+	if (err) {
+		fuzz_error_free(err);
+		unlink(path);
 		return 0;
-	const struct vmc_dump *d = vmc_core_dump(core);
+	}
+	const struct vmc_dump *d = vmc_source_dump(core);
+	const struct vmc_core *elf = vmc_source_elf(core);
+	if (!elf) {
+		vmc_source_close(core);
+		unlink(path);
+		return 0;
+	}
 	size_t nseg;
-	const struct vmc_segment *seg = vmc_core_segments(core, &nseg);
+	const struct vmc_segment *seg = vmc_core_segments(elf, &nseg);
 	notes_align8 = false;
 	for (size_t i = 0; i < nseg; i++)
 		notes_align8 |= seg[i].type == PT_NOTE && seg[i].align == 8;
 	budget = BUDGET;
 	remap(d);
 	remap_in_place(d, data, size);
-	vmc_core_close(core);
+	vmc_source_close(core);
+	unlink(path);
 	return 0;
 }

@@ -139,10 +139,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *tail = data + size - TAIL;
 	struct vmc_warnings ws;
 	fuzz_warnings_init(&ws);
-	struct vmc_core *core = fuzz_core_open(data, size, &ws);
+	struct vmc_source *core = fuzz_core_open(data, size, &ws);
 	if (!core)
 		return 0;
-	const struct vmc_dump *d = vmc_core_dump(core);
+	const struct vmc_dump *d = vmc_source_dump(core);
 	struct vmc_root_request req = request(tail);
 	struct vmc_view v;
 	struct vmc_error *err = vmc_view_open(d, &req, &v);
@@ -158,6 +158,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					  fuzz_le64(tail + 32, 8));
 		reports(d, &req, tail);
 	}
-	vmc_core_close(core);
+	vmc_source_close(core);
 	return 0;
 }

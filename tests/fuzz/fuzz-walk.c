@@ -120,10 +120,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vmc_warnings ws;
 	fuzz_warnings_init(&ws);
-	struct vmc_core *core = fuzz_core_open(data, size, &ws);
+	struct vmc_source *core = fuzz_core_open(data, size, &ws);
 	if (!core)
 		return 0;
-	const struct vmc_dump *d = vmc_core_dump(core);
+	const struct vmc_dump *d = vmc_source_dump(core);
 	struct vmc_root_request req = { .cpu = -1 };
 	struct vmc_view v;
 	struct vmc_error *err = vmc_view_open(d, &req, &v);
@@ -143,6 +143,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_runs(&v, &runs, VMC_HALF_ALL);
 		vmc_run_vec_free(&runs);
 	}
-	vmc_core_close(core);
+	vmc_source_close(core);
 	return 0;
 }

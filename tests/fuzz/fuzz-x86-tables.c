@@ -187,10 +187,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = build(data, data + CTL, size - CTL);
 	struct vmc_warnings ws;
 	fuzz_warnings_init(&ws);
-	struct vmc_core *c = fuzz_core_open(core, n, &ws);
+	struct vmc_source *c = fuzz_core_open(core, n, &ws);
 	/* The harness built a valid core: the reader must take it. */
 	FUZZ_CHECK(c != NULL);
-	const struct vmc_dump *d = vmc_core_dump(c);
+	const struct vmc_dump *d = vmc_source_dump(c);
 	FUZZ_CHECK(d->ncpus == (data[0] & 8 ? 2u : 1u) && d->nram == 1);
 	struct vmc_root_request req = { .cpu = -1 };
 	struct vmc_view v;
@@ -200,6 +200,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check_walk_translate(&v, 0, UINT64_MAX, vmc_get64(data + 8, false));
 	plan(d, VMC_LAYOUT_GDB);
 	plan(d, VMC_LAYOUT_CRASH);
-	vmc_core_close(c);
+	vmc_source_close(c);
 	return 0;
 }

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "elfcore/elfcore.h"
+#include "open/open.h"
 #include "pagewalk/pagewalk.h"
 
 static uint64_t splitmix(uint64_t *s)
@@ -31,8 +31,8 @@ int main(int argc, char **argv)
 	}
 	unsigned long n = argc > 2 ? strtoul(argv[2], NULL, 0) : 1000000;
 	uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 0x5eed2026;
-	struct vmc_core *core;
-	struct vmc_error *err = vmc_core_open(argv[1], NULL, &core);
+	struct vmc_source *core;
+	struct vmc_error *err = vmc_source_open(argv[1], NULL, NULL, &core);
 	if (err) {
 		fprintf(stderr, "xlat-check: %s: %s\n", argv[1], err->msg);
 		return 2;
@@ -42,7 +42,7 @@ int main(int argc, char **argv)
 	struct vmc_run_vec runs = {0};
 	struct vmc_view_stats st;
 	int status = 2;
-	if ((err = vmc_view_open(vmc_core_dump(core), &req, &v)) ||
+	if ((err = vmc_view_open(vmc_source_dump(core), &req, &v)) ||
 	    (err = vmc_view_walk(&v, false, VMC_HALF_KERNEL, &runs, &st, NULL))) {
 		fprintf(stderr, "xlat-check: %s: %s\n", argv[1], err->msg);
 		goto out;
@@ -84,6 +84,6 @@ int main(int argc, char **argv)
 out:
 	vmc_error_free(err);
 	vmc_run_vec_free(&runs);
-	vmc_core_close(core);
+	vmc_source_close(core);
 	return status;
 }

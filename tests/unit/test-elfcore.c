@@ -9,21 +9,31 @@
 #include <unistd.h>
 
 #include "../../src/elfcore/elfcore-priv.h"
+#include "../../src/open/open.h"
 
 static struct vmc_warnings quiet_ws;
+static struct vmc_source *fixture_src;
 
+/* The ELF reader behind a fixture opened the way the CLI opens it. */
 static struct vmc_core *open_fixture(const char *name)
 {
-	struct vmc_core *core = NULL;
 	quiet_ws = (struct vmc_warnings){0};
-	struct vmc_error *err = vmc_core_open(unit_fixture(name), &quiet_ws, &core);
+	struct vmc_error *err = vmc_source_open(unit_fixture(name), NULL,
+						&quiet_ws, &fixture_src);
 	if (err) {
 		fprintf(stderr, "  %s: %s\n", name, err->msg);
 		vmc_error_free(err);
 		unit_failed_checks++;
 		return NULL;
 	}
-	return core;
+	return vmc_source_elf(fixture_src);
+}
+
+static void close_fixture(struct vmc_core *core)
+{
+	(void)core;
+	vmc_source_close(fixture_src);
+	fixture_src = NULL;
 }
 
 /* libelf, an independent reader, must see the same program headers. */
@@ -110,7 +120,7 @@ static void test_x86_64_basic(void)
 	CHECK(err && err->addr == 0xffffffffffffff00ull);
 	vmc_error_free(err);
 	cross_check_libelf(core);
-	vmc_core_close(core);
+	close_fixture(core);
 }
 
 static void test_aarch64_basic(void)
@@ -129,7 +139,7 @@ static void test_aarch64_basic(void)
 	CHECK_U64(core->dump.nnotes, 5);
 	CHECK_U64(core->dump.ram[0].paddr, 0x40000000);
 	cross_check_libelf(core);
-	vmc_core_close(core);
+	close_fixture(core);
 }
 
 static void test_paging_true_rammap(void)
@@ -166,7 +176,7 @@ static void test_paging_true_rammap(void)
 	CHECK(err && err->code == VMC_ERR_FAULT && err->addr == 0x100000000ull);
 	vmc_error_free(err);
 	cross_check_libelf(core);
-	vmc_core_close(core);
+	close_fixture(core);
 }
 
 static void test_load_past_eof(void)
@@ -178,7 +188,7 @@ static void test_load_past_eof(void)
 	const struct vmc_ram_range *r = vmc_dump_ram_find(&core->dump, 0x100000);
 	CHECK(r != NULL);
 	if (!r) {
-		vmc_core_close(core);
+		close_fixture(core);
 		return;
 	}
 	CHECK_U64(r->avail, core->file_size - r->foff);
@@ -192,7 +202,7 @@ static void test_load_past_eof(void)
 	if (err)
 		CHECK_U64(err->addr, 0x100000 + r->avail);
 	vmc_error_free(err);
-	vmc_core_close(core);
+	close_fixture(core);
 }
 
 static void test_many_phdrs(void)
@@ -206,7 +216,7 @@ static void test_many_phdrs(void)
 	CHECK_U64(core->segs.v[70000].vaddr, 0xffffc90000000000ull + 69999 * 4096ull);
 	CHECK_U64(core->dump.nram, 1);	/* 70000 aliases of one page */
 	cross_check_libelf(core);
-	vmc_core_close(core);
+	close_fixture(core);
 }
 
 static void test_short_qemu_note(void)
@@ -222,7 +232,7 @@ static void test_short_qemu_note(void)
 	CHECK_U64(c->seg_have, 0x3ff);
 	CHECK(!(c->have & VMC_CPU_HAVE_KGSBASE));
 	CHECK_U64(quiet_ws.count, 1);
-	vmc_core_close(core);
+	close_fixture(core);
 }
 
 static void test_bad_notes(void)
@@ -232,14 +242,14 @@ static void test_bad_notes(void)
 		CHECK_U64(core->dump.nnotes, 1);	/* the good note before it */
 		CHECK_U64(core->dump.ncpus, 1);
 		CHECK_U64(quiet_ws.count, 1);
-		vmc_core_close(core);
+		close_fixture(core);
 	}
 	core = open_fixture("bad-note-noterm");
 	if (core) {
 		CHECK_U64(core->dump.nnotes, 1);
 		CHECK_STR(core->dump.notes[0].name, "ABCD");
 		CHECK_U64(quiet_ws.count, 1);
-		vmc_core_close(core);
+		close_fixture(core);
 	}
 	core = open_fixture("bad-no-load");
 	if (core) {
@@ -250,16 +260,17 @@ static void test_bad_notes(void)
 		struct vmc_error *err = vmc_physmem_read(&pm, 0, &b, 1);
 		CHECK(err && err->code == VMC_ERR_FAULT);
 		vmc_error_free(err);
-		vmc_core_close(core);
+		close_fixture(core);
 	}
 }
 
 static void expect_open_error(const char *name, enum vmc_error_code code,
 			      const char *needle)
 {
-	struct vmc_core *core = NULL;
-	struct vmc_error *err = vmc_core_open(unit_fixture(name), NULL, &core);
-	CHECK(err != NULL && core == NULL);
+	struct vmc_source *src = NULL;
+	struct vmc_error *err = vmc_source_open(unit_fixture(name), NULL, NULL,
+						&src);
+	CHECK(err != NULL && src == NULL);
 	if (!err)
 		return;
 	if (err->code != code || !strstr(err->msg, needle)) {
