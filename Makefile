@@ -60,6 +60,8 @@ endif
 LIB_SRC  := $(wildcard src/base/*.c src/input/*.c src/elfcore/*.c src/open/*.c \
                        src/pagewalk/*.c \
                        src/ptload/*.c src/report/*.c)
+# The kernel's own data: VMCOREINFO in RAM, completions, the printk ring.
+LIB_SRC  += $(wildcard src/kernel/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/vmcore-tool.o
 UNIT_SRC := $(wildcard tests/unit/*.c)

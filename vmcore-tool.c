@@ -13,10 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "src/base/base.h"
 #include "src/elfcore/elfcore.h"
+#include "src/kernel/kernel.h"
 #include "src/open/open.h"
 #include "src/report/report.h"
 
@@ -35,17 +37,19 @@ struct common_opts {
 	bool json;
 	bool quiet;
 	int verbose;
+	bool scan_vmcoreinfo;
 };
 
 /* Set by the top level, inherited by the subcommand. */
 static struct common_opts global_opts;
 
-enum { OPT_JSON = 0x100, OPT_SORT };
+enum { OPT_JSON = 0x100, OPT_SORT, OPT_SCAN_VMCOREINFO };
 
 static const struct argp_option common_options[] = {
 	{ "json", OPT_JSON, NULL, 0, "Print JSON for scripts (addresses as \"0x…\" strings)", 0 },
 	{ "quiet", 'q', NULL, 0, "Do not print warnings", 0 },
 	{ "verbose", 'v', NULL, 0, "More detail; show every warning", 0 },
+	{ "scan-vmcoreinfo", OPT_SCAN_VMCOREINFO, NULL, 0, "Search guest RAM for the kernel's VMCOREINFO even when the dump has the note, and use the copy found (without the note, the search is automatic)", 0 },
 	{ 0 }
 };
 
@@ -57,6 +61,7 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	case OPT_JSON: o->json = true; break;
 	case 'q': o->quiet = true; break;
 	case 'v': o->verbose++; break;
+	case OPT_SCAN_VMCOREINFO: o->scan_vmcoreinfo = true; break;
 	default: return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
@@ -219,6 +224,37 @@ struct session {
 	struct vmc_report_opts ro;
 };
 
+/* Long work on open (a RAM search for VMCOREINFO): a percentage on a
+ * terminal, shown only once the work has lasted a while. */
+static bool open_progress_shown;
+
+static void open_progress(void *arg, const char *what, uint64_t done,
+			  uint64_t total)
+{
+	static int last = -1;
+	static struct timespec t0;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!t0.tv_sec && !t0.tv_nsec)
+		t0 = now;
+	double s = (double)(now.tv_sec - t0.tv_sec) +
+		   (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+	int pct = total ? (int)(done * 100 / total) : 100;
+	if (s < 0.5 || pct == last)
+		return;
+	last = pct;
+	fprintf(stderr, "\r%s: %s: %s: %3d%%", prog, (const char *)arg, what,
+		pct > 100 ? 100 : pct);
+	open_progress_shown = true;
+}
+
+static void open_progress_end(void)
+{
+	if (open_progress_shown)
+		fputc('\n', stderr);
+	open_progress_shown = false;
+}
+
 /* Open path; on failure print why and return the exit status, else 0. */
 static int session_open(struct session *s, const char *path,
 			const struct common_opts *o)
@@ -227,7 +263,13 @@ static int session_open(struct session *s, const char *path,
 			       .ro = { o->json, o->verbose } };
 	s->w.file = path;
 	warnings_init(&s->ws, &s->w, &s->opts);
-	struct vmc_error *err = vmc_source_open(path, NULL, &s->ws, &s->src);
+	struct vmc_open_opts oo = { .scan_vmcoreinfo = o->scan_vmcoreinfo };
+	if (isatty(STDERR_FILENO) && !o->quiet) {
+		oo.progress = open_progress;
+		oo.progress_arg = (void *)path;
+	}
+	struct vmc_error *err = vmc_source_open(path, &oo, &s->ws, &s->src);
+	open_progress_end();
 	warnings_done(&s->ws, &s->w, &s->opts);
 	if (err)
 		return report_error(path, err);
@@ -777,6 +819,37 @@ static void remap_summary(const struct remap_args *a, const struct vmc_plan *pla
 			VMC_ALIAS_FANOUT);
 }
 
+/*
+ * The notes an output adds (kernel/): VMCOREINFO found in RAM when the
+ * input had no note, and what QEMU's dumps leave out of it. Lines known
+ * elsewhere (a vmlinux's KASLR offset) join `added` before the notes are
+ * built, with vmc_kernel_addition_set().
+ */
+static struct vmc_error *output_notes(const struct vmc_dump *d,
+				      struct vmc_kernel_addition_vec *added,
+				      uint8_t **extra, size_t *len,
+				      struct vmc_warnings *ws)
+{
+	struct vmc_error *err = vmc_kernel_complete(d, added, ws);
+	if (!err)
+		err = vmc_kernel_extra_notes(d, added->v, added->n, extra, len);
+	return err;
+}
+
+/* What the output's VMCOREINFO has that the input's note did not. */
+static void added_summary(const struct vmc_dump *d,
+			  const struct vmc_kernel_addition_vec *added)
+{
+	if (!d)
+		return;
+	if (d->vmcoreinfo_source && strcmp(d->vmcoreinfo_source, "note") != 0)
+		fprintf(stderr, "%s: the output's VMCOREINFO note is the text %s\n",
+			prog, d->vmcoreinfo_source);
+	for (size_t i = 0; i < added->n; i++)
+		fprintf(stderr, "%s: added to VMCOREINFO: %s=%s (%s)\n", prog,
+			added->v[i].key, added->v[i].value, added->v[i].how);
+}
+
 static int cmd_remap(int argc, char **argv)
 {
 	struct remap_args a = { .common = global_opts };
@@ -788,10 +861,18 @@ static int cmd_remap(int argc, char **argv)
 		vmc_vrange_vec_free(&a.plan.exclude);
 		return status;
 	}
+	struct vmc_kernel_addition_vec added = {0};
+	uint8_t *extra = NULL;
+	struct vmc_error *err = output_notes(s.dump, &added, &extra,
+					     &a.plan.extra_notes_len, &s.ws);
+	a.plan.extra_notes = extra;
 	struct vmc_plan plan;
-	struct vmc_error *err = vmc_plan_build(s.dump, &a.plan, &s.ws, &plan);
+	if (!err)
+		err = vmc_plan_build(s.dump, &a.plan, &s.ws, &plan);
 	if (err) {
 		vmc_vrange_vec_free(&a.plan.exclude);
+		vmc_kernel_addition_vec_free(&added);
+		free(extra);
 		return session_end(&s, err, 0);
 	}
 	struct vmc_write_opts wo = { .force = a.force, .shared_bytes = UINT64_MAX };
@@ -816,10 +897,15 @@ static int cmd_remap(int argc, char **argv)
 			err = NULL;
 		}
 	}
-	if (!err && !status && !a.dry_run && !a.common.quiet)
+	if (!err && !status && !a.dry_run && !a.common.quiet) {
 		remap_summary(&a, &plan, &wo);
+		if (plan.extra_len)
+			added_summary(s.dump ? s.dump : NULL, &added);
+	}
 	vmc_plan_fini(&plan);
 	vmc_vrange_vec_free(&a.plan.exclude);
+	vmc_kernel_addition_vec_free(&added);
+	free(extra);
 	if (s.src)
 		return session_end(&s, err, status);
 	return err ? report_error(a.core, err) : status;

@@ -432,7 +432,8 @@ struct vmc_dump {
 	const struct vmc_vmcoreinfo *vmcoreinfo;	/* NULL when absent */
 	/* Where vmcoreinfo came from, for people: "note", or e.g. "from RAM
 	 * at paddr 0x11e8018 (an ELF note, 2 copies agree), note absent"
-	 * (set by open/). NULL when absent. */
+	 * (set by open/); when vmcoreinfo is NULL, why ("absent: no note,
+	 * and no VMCOREINFO in RAM: ...") or NULL. */
 	const char *vmcoreinfo_source;
 
 	const struct vmc_ram_range *ram;	/* sorted by paddr, disjoint */

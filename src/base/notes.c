@@ -198,8 +198,15 @@ static struct vmc_error *interpret(struct vmc_note_set *set, enum vmc_arch arch,
 		decode_qemu(c, n, ws);
 	} else if (strcmp(n->name, "VMCOREINFO") == 0) {
 		if (set->have_vmcoreinfo) {
-			vmc_warn(ws, "second VMCOREINFO note at offset 0x%" PRIx64
-				 "; using it instead of the first", n->offset);
+			/* A later note that starts with the earlier one's text
+			 * completes it (vmcore-tool's outputs, kernel/): only
+			 * a different text deserves a warning. */
+			const struct vmc_vmcoreinfo *old = &set->vmcoreinfo;
+			size_t k = strnlen(old->raw, old->raw_len);
+			if (k > n->descsz || memcmp(old->raw, n->desc, k) != 0)
+				vmc_warn(ws, "second VMCOREINFO note at offset 0x%"
+					 PRIx64 "; using it instead of the first",
+					 n->offset);
 			vmc_vmcoreinfo_fini(&set->vmcoreinfo);
 		}
 		struct vmc_error *err = vmc_vmcoreinfo_parse(

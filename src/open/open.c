@@ -5,15 +5,20 @@
  */
 #include "open.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "../elfcore/elfcore.h"
+#include "../kernel/kernel.h"
 
 struct vmc_source {
 	struct vmc_input *in;
 	struct vmc_core *elf;
 	struct vmc_kdump *kdump;
 	struct vmc_dump *dump;
+	/* VMCOREINFO found in RAM, when the dump model points at it. */
+	struct vmc_kernel_found_vi found;
+	char vi_source[512];
 };
 
 /* makedumpfile's disk_dump_header signature (KDUMP-AND-SYMBOLS.md §C.2);
@@ -31,11 +36,72 @@ static bool is_kdump(struct vmc_input *in)
 				      memcmp(sig, "DISKDUMP", 8) == 0);
 }
 
+/* Do two copies of VMCOREINFO name the same kernel? */
+static bool same_kernel(const struct vmc_vmcoreinfo *a,
+			const struct vmc_vmcoreinfo *b)
+{
+	static const char *const keys[] = { "OSRELEASE", "BUILD-ID" };
+	for (size_t i = 0; i < 2; i++) {
+		const char *x = vmc_vmcoreinfo_get(a, keys[i]);
+		const char *y = vmc_vmcoreinfo_get(b, keys[i]);
+		if (!x != !y || (x && strcmp(x, y) != 0))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The dump has no VMCOREINFO note, or the caller asks: look for the
+ * kernel's own copy in RAM (kernel/). A copy found replaces the note (the
+ * note may be another kernel's: a kdump kernel's, say); none found is not
+ * an error, for x86 dumps work without it.
+ */
+static void find_vmcoreinfo(struct vmc_source *src,
+			    const struct vmc_open_opts *opts,
+			    struct vmc_warnings *ws)
+{
+	struct vmc_dump *d = src->dump;
+	bool had_note = d->vmcoreinfo != NULL;
+	if (opts->no_scan || (had_note && !opts->scan_vmcoreinfo))
+		return;
+	struct vmc_kernel_scan_opts so = { .progress = opts->progress,
+					   .progress_arg = opts->progress_arg };
+	struct vmc_error *err = vmc_kernel_find_vmcoreinfo(d, &so, ws,
+							    &src->found);
+	if (err) {
+		if (had_note)
+			vmc_warn(ws, "--scan-vmcoreinfo: %s; using the note",
+				 err->msg);
+		else
+			snprintf(src->vi_source, sizeof(src->vi_source),
+				 "absent: no note, and %s", err->msg);
+		if (!had_note)
+			d->vmcoreinfo_source = src->vi_source;
+		vmc_error_free(err);
+		return;
+	}
+	char where[300];
+	vmc_kernel_found_vi_describe(&src->found, where, sizeof(where));
+	const char *note = "note absent";
+	if (had_note)
+		note = same_kernel(d->vmcoreinfo, &src->found.vi) ?
+		       "note present, same kernel" :
+		       "note present, another kernel's";
+	if (had_note && strcmp(note, "note present, same kernel") != 0)
+		vmc_warn(ws, "the VMCOREINFO note (OSRELEASE=%s) and the copy "
+			 "in RAM (OSRELEASE=%s) name different kernels; using "
+			 "the copy in RAM", vmc_vmcoreinfo_get(d->vmcoreinfo,
+							       "OSRELEASE"),
+			 vmc_vmcoreinfo_get(&src->found.vi, "OSRELEASE"));
+	snprintf(src->vi_source, sizeof(src->vi_source), "%s, %s", where, note);
+	d->vmcoreinfo = &src->found.vi;
+	d->vmcoreinfo_source = src->vi_source;
+}
+
 static struct vmc_error *open_reader(struct vmc_source *src,
 				     const struct vmc_open_opts *opts,
 				     struct vmc_warnings *ws)
 {
-	(void)opts;
 	struct vmc_error *err = vmc_input_peel(&src->in, ws);
 	if (err)
 		return err;
@@ -50,6 +116,7 @@ static struct vmc_error *open_reader(struct vmc_source *src,
 	src->dump->layers = src->in->layers;
 	if (src->dump->vmcoreinfo)
 		src->dump->vmcoreinfo_source = "note";
+	find_vmcoreinfo(src, opts, ws);
 	return NULL;
 }
 
@@ -107,6 +174,7 @@ void vmc_source_close(struct vmc_source *src)
 		return;
 	vmc_core_close(src->elf);
 	vmc_input_close(src->in);
+	vmc_kernel_found_vi_fini(&src->found);
 	free(src);
 }
 

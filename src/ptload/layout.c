@@ -120,17 +120,41 @@ static uint64_t ram_prefix(const struct vmc_dump *d, const size_t *next_data,
 	return gap < size ? gap : size;
 }
 
-/* One PT_NOTE per input PT_NOTE (at least one), first in the table. */
+/* Do b's notes fill it exactly, 4-aligned, so that more can follow? A
+ * segment whose last note is cut short or followed by stray bytes would
+ * swallow what comes after it. */
+static bool notes_end_clean(const struct vmc_bytes *b, bool big_endian)
+{
+	if (b->align != 4 && b->align != 0)
+		return false;
+	uint64_t pos = 0;
+	while (pos < b->n) {
+		if (b->n - pos < 12)
+			return false;
+		uint64_t namesz = vmc_get32(b->p + pos, big_endian);
+		uint64_t descsz = vmc_get32(b->p + pos + 4, big_endian);
+		pos += 12 + ((namesz + 3) & ~UINT64_C(3)) +
+		       ((descsz + 3) & ~UINT64_C(3));
+	}
+	return pos == b->n;
+}
+
+/* One PT_NOTE per input PT_NOTE (at least one), first in the table; the
+ * extra notes join the last one, or get one more. */
 static struct vmc_error *add_notes(const struct vmc_dump *d,
 				   struct vmc_plan *plan)
 {
 	plan->nnotes = d->nnote_data ? d->nnote_data : 1;
+	plan->extra_seg = plan->nnotes - 1;
+	if (plan->extra_len && d->nnote_data &&
+	    !notes_end_clean(&d->note_data[d->nnote_data - 1], d->big_endian))
+		plan->extra_seg = plan->nnotes++;
 	for (size_t i = 0; i < plan->nnotes; i++) {
 		struct vmc_segment *s = add_seg(plan, PT_NOTE, 0, 0, 0, 0,
 						VMC_SEG_VIRTUAL);
 		if (!s)
 			return vmc_error_nomem();
-		s->align = d->nnote_data ? d->note_data[i].align : 4;
+		s->align = i < d->nnote_data ? d->note_data[i].align : 4;
 	}
 	return NULL;
 }

@@ -81,11 +81,16 @@ static struct vmc_error *place_new(const struct vmc_dump *d,
 	pos = plan->notes_off;
 	for (size_t i = 0; i < plan->nnotes; i++) {
 		struct vmc_segment *s = &plan->segs.v[i];
-		uint64_t n = d->nnote_data ? d->note_data[i].n : 0;
+		uint64_t n = i < d->nnote_data ? d->note_data[i].n : 0;
 		pos = align_up(pos, s->align ? s->align : 4);
 		s->offset = pos;
-		s->filesz = s->memsz = s->avail = n;
 		pos += n;
+		if (plan->extra_len && i == plan->extra_seg) {
+			/* A clean end is 4-aligned already (layout.c). */
+			plan->extra_off = align_up(pos, 4);
+			pos = plan->extra_off + plan->extra_len;
+		}
+		s->filesz = s->memsz = s->avail = pos - s->offset;
 	}
 	if (vmc_plan_copy_vec_reserve(&plan->copies, d->nram))
 		return vmc_error_nomem();

@@ -78,6 +78,15 @@ struct vmc_error *vmc_plan_build(const struct vmc_dump *d,
 		return vmc_error_new(VMC_ERR_USAGE, "--in-place writes the gdb "
 				     "layout only: crash needs program headers at "
 				     "offset 64, before the data");
+	if (opts->extra_notes_len && opts->in_place)
+		vmc_warn(ws, "--in-place keeps the notes where they are: the "
+			 "%zu bytes of notes this output would add (VMCOREINFO "
+			 "completed or found in RAM) are not written; write a new "
+			 "core with -o to have them", opts->extra_notes_len);
+	else if (opts->extra_notes_len) {
+		plan->extra = opts->extra_notes;
+		plan->extra_len = opts->extra_notes_len;
+	}
 	struct vmc_view view;
 	struct vmc_error *err = vmc_view_open(d, &opts->root, &view);
 	if (err)

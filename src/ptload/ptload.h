@@ -75,6 +75,19 @@ struct vmc_plan_opts {
 	/* Lay out even when the walk maps (almost) none of RAM: by default
 	 * that is an error, since gdb could read nothing by virtual address. */
 	bool allow_empty;
+	/*
+	 * Notes the output adds after the input's own (kernel/'s
+	 * vmc_kernel_extra_notes: a completed VMCOREINFO and the VMCORE-TOOL
+	 * note), as 4-byte-aligned note bytes; NULL for none. They go after
+	 * the input's notes and before any data, in the last PT_NOTE when its
+	 * notes end cleanly there (crash reads notes from phdr[0] only and
+	 * takes every later program header for a PT_LOAD; makedumpfile keeps
+	 * only the last PT_NOTE), else in a PT_NOTE of their own. The input's
+	 * bytes stay byte-exact either way. Not written --in-place (a warning
+	 * says so): the data would have to move.
+	 */
+	const uint8_t *extra_notes;
+	size_t extra_notes_len;
 };
 
 /* One piece of the output's data: RAM [paddr, paddr+size) at offset dst. */
@@ -109,7 +122,12 @@ struct vmc_plan {
 	size_t nnotes;			/* PT_NOTEs: one per input PT_NOTE, >= 1 */
 	struct vmc_plan_copy_vec copies;	/* empty with in_place */
 	uint64_t phoff, shoff;		/* shoff 0 unless PN_XNUM */
-	uint64_t notes_off, notes_size;
+	uint64_t notes_off, notes_size;	/* the input's notes */
+	/* The extra notes (opts.extra_notes, not owned), in PT_NOTE
+	 * extra_seg at extra_off; extra_len 0 when there are none. */
+	const uint8_t *extra;
+	uint64_t extra_len, extra_off;
+	size_t extra_seg;
 	uint64_t file_size;
 	struct vmc_plan_stats stats;
 	char root_why[300];		/* which root gave the user half */

@@ -239,6 +239,9 @@ static struct vmc_error *write_all_parts(const struct vmc_dump *d,
 	for (size_t i = 0; !err && i < d->nnote_data && i < plan->nnotes; i++)
 		err = vmc_pwrite_all(fd, d->note_data[i].p, d->note_data[i].n,
 				     plan->segs.v[i].offset, "notes");
+	if (!err && plan->extra_len)
+		err = vmc_pwrite_all(fd, plan->extra, plan->extra_len,
+				     plan->extra_off, "added notes");
 	if (!err)
 		err = write_data(d, plan, fd, wopts);
 	if (!err && fsync(fd) < 0)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../pagewalk/pagewalk.h"
+#include "../kernel/kernel.h"
 #include "../ptload/ptload.h"
 #include "json.h"
 
@@ -55,6 +56,30 @@ static void note_label(const struct vmc_note *n, char *buf, size_t sz)
 		snprintf(buf, sz, "VMCOREINFO");
 	else
 		snprintf(buf, sz, "%.32s/%" PRIu32, n->name, n->type);
+}
+
+/* The lines of each VMCORE-TOOL note: what an earlier vmcore-tool added
+ * to VMCOREINFO, and how (kernel/complete.c). */
+static void text_tool_notes(FILE *out, const struct vmc_dump *d)
+{
+	for (size_t i = 0; i < d->nnotes; i++) {
+		const struct vmc_note *n = &d->notes[i];
+		if (strcmp(n->name, VMC_KERNEL_NOTE_NAME) != 0)
+			continue;
+		fputs("vmcore-tool note (what an earlier vmcore-tool added):\n", out);
+		const char *p = (const char *)n->desc, *end = p + n->descsz;
+		while (p < end && *p) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *eol = nl ? nl : end;
+			const char *nul = memchr(p, '\0', (size_t)(eol - p));
+			if (nul)
+				eol = nul;
+			fprintf(out, "  %.*s\n", (int)(eol - p), p);
+			if (nul || !nl)
+				break;
+			p = nl + 1;
+		}
+	}
 }
 
 /* "2 NT_PRSTATUS, 2 QEMU, 1 VMCOREINFO", in order of first appearance. */
@@ -204,11 +229,18 @@ static void text_info(FILE *out, const struct vmc_dump *d,
 		}
 
 	const struct vmc_vmcoreinfo *vi = d->vmcoreinfo;
+	text_tool_notes(out, d);
 	if (!vi) {
-		fputs("vmcoreinfo:  absent\n", out);
+		if (d->vmcoreinfo_source)
+			fprintf(out, "vmcoreinfo:  %s\n", d->vmcoreinfo_source);
+		else
+			fputs("vmcoreinfo:  absent\n", out);
 		return;
 	}
-	fprintf(out, "vmcoreinfo:  %zu entries\n", vi->nkv);
+	fprintf(out, "vmcoreinfo:  %zu entries", vi->nkv);
+	if (d->vmcoreinfo_source && strcmp(d->vmcoreinfo_source, "note") != 0)
+		fprintf(out, ", %s", d->vmcoreinfo_source);
+	fputc('\n', out);
 	if (opts->verbose) {
 		for (size_t i = 0; i < vi->nkv; i++)
 			fprintf(out, "  %s=%s\n", vi->kv[i].key, vi->kv[i].value);
@@ -344,6 +376,24 @@ static void json_info(FILE *out, const struct vmc_dump *d,
 	}
 	vmc_json_end(&j);
 
+	/* The last VMCORE-TOOL note, which speaks of the last VMCOREINFO. */
+	const struct vmc_note *tool = NULL;
+	for (size_t i = 0; i < d->nnotes; i++)
+		if (strcmp(d->notes[i].name, VMC_KERNEL_NOTE_NAME) == 0)
+			tool = &d->notes[i];
+	struct vmc_vmcoreinfo kv;
+	if (tool && !vmc_vmcoreinfo_parse((const char *)tool->desc,
+					  tool->descsz, &kv)) {
+		vmc_json_object(&j, "vmcore_tool_note");
+		for (size_t k = 0; k < kv.nkv; k++)
+			vmc_json_str(&j, kv.kv[k].key, kv.kv[k].value);
+		vmc_json_end(&j);
+		vmc_vmcoreinfo_fini(&kv);
+	}
+	if (d->vmcoreinfo_source)
+		vmc_json_str(&j, "vmcoreinfo_source", d->vmcoreinfo_source);
+	else
+		vmc_json_null(&j, "vmcoreinfo_source");
 	if (d->vmcoreinfo) {
 		vmc_json_object(&j, "vmcoreinfo");
 		for (size_t i = 0; i < d->vmcoreinfo->nkv; i++)
