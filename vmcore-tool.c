@@ -911,6 +911,68 @@ static int cmd_remap(int argc, char **argv)
 	return err ? report_error(a.core, err) : status;
 }
 
+/* ---- dmesg ------------------------------------------------------------------- */
+
+struct dmesg_args {
+	struct common_opts common;
+	const char *core;
+	bool raw;
+};
+
+enum { OPT_RAW = 0x300 };
+
+static const struct argp_option dmesg_options[] = {
+	{ "raw", OPT_RAW, NULL, 0, "Start each line with its syslog prefix <N> (facility * 8 + level), as dmesg -r does", 0 },
+	{ 0 }
+};
+
+static error_t dmesg_parse(int key, char *arg, struct argp_state *state)
+{
+	struct dmesg_args *a = state->input;
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->common;
+		break;
+	case OPT_RAW:
+		a->raw = true;
+		break;
+	case ARGP_KEY_ARG:
+		take_core(state, &a->core, arg);
+		break;
+	case ARGP_KEY_END:
+		need_core(state, a->core);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp dmesg_argp = {
+	dmesg_options, dmesg_parse, "CORE",
+	"Print the kernel log from the printk ring buffer, found through "
+	"VMCOREINFO alone (no vmlinux): the lockless printk_ringbuffer of Linux "
+	"5.10 and later, or the log_buf of printk_log records before it. Lines "
+	"look like crash's `log`: \"[    4.722384] message\", the further lines "
+	"of a multi-line record indented under the text, bytes that are neither "
+	"printable nor white space as '.'. --json gives seq, ts_nsec, level, "
+	"facility, caller_id, state and text per record. A corrupt record is "
+	"left out with a warning; the valid ones still print.",
+	common_children, NULL, NULL
+};
+
+static int cmd_dmesg(int argc, char **argv)
+{
+	struct dmesg_args a = { .common = global_opts };
+	argp_parse(&dmesg_argp, argc, argv, 0, NULL, &a);
+	struct session s;
+	int status = session_open(&s, a.core, &a.common);
+	if (status)
+		return status;
+	return session_end(&s, vmc_report_dmesg(stdout, s.dump, a.raw, &s.ws,
+						&s.ro), 0);
+}
+
 /* ---- dispatch ------------------------------------------------------------------ */
 
 struct command {
@@ -933,6 +995,8 @@ static const struct command commands[] = {
 	  cmd_read, &read_argp },
 	{ "remap", "write a core that gdb or crash reads by virtual address",
 	  cmd_remap, &remap_argp },
+	{ "dmesg", "print the kernel log from the printk ring (VMCOREINFO only)",
+	  cmd_dmesg, &dmesg_argp },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -56,4 +56,11 @@ struct vmc_error *vmc_report_read(FILE *out, const struct vmc_dump *d,
 				  uint64_t addr, uint64_t len, bool phys,
 				  enum vmc_read_format fmt);
 
+/* `dmesg`: the kernel log from the printk ring, as crash's `log` prints it
+ * (raw: each line starts with the syslog prefix "<N>"), or JSON. Problems
+ * with single records go to ws; the valid records still print. */
+struct vmc_error *vmc_report_dmesg(FILE *out, const struct vmc_dump *d,
+				   bool raw, struct vmc_warnings *ws,
+				   const struct vmc_report_opts *opts);
+
 #endif

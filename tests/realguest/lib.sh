@@ -200,3 +200,30 @@ desc = bytes.fromhex(sys.stdin.read().strip())
 off = int(sys.argv[1])
 print("0x%016x" % int.from_bytes(desc[off:off + 8], "little"))' "$3"
 }
+
+# ---------------------------------------------------------------- kdump tools
+
+# rg_tool GUEST NAME : set RG_TOOL to the command that runs NAME (crash,
+# makedumpfile) built for GUEST's architecture: the host's own on amd64, or
+# the guest architecture's build that provision.sh unpacked into
+# $RG_CACHE/tools-ARCH, under qemu-user with that tree as its library root.
+# Debian's amd64 crash reads only host-architecture dumps, and its
+# makedumpfile walks only amd64 page tables. Returns 1 (RG_TOOL empty) when
+# there is none.
+rg_tool() {
+	local arch root qemu
+	arch=$(rg_debarch "$1") || return 1
+	RG_TOOL=()
+	if [ "$arch" = amd64 ]; then
+		command -v "$2" >/dev/null || return 1
+		RG_TOOL=("$(command -v "$2")")
+		return 0
+	fi
+	root="$RG_CACHE/tools-$arch"
+	case $arch in
+	arm64) qemu=qemu-aarch64-static ;;
+	i386) qemu=qemu-i386-static ;;
+	esac
+	[ -x "$root/usr/bin/$2" ] && command -v "$qemu" >/dev/null || return 1
+	RG_TOOL=(env QEMU_LD_PREFIX="$root" "$qemu" "$root/usr/bin/$2")
+}

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Install and cache everything the real-guest suite needs:
 #   - host tools, with apt-get: QEMU (x86 and arm), gdb-multiarch, crash,
-#     busybox-static, cpio, binutils (readelf); makedumpfile if it can be had;
+#     busybox-static, cpio, binutils (readelf), drgn, makedumpfile,
+#     kexec-tools (vmcore-dmesg), libkdumpfile's Python module, qemu-user;
+#   - crash:arm64, makedumpfile:arm64 and makedumpfile:i386 with their
+#     libraries, unpacked into the cache for qemu-user;
 #   - one Debian 6.1 kernel ABI (linux-image-6.1.0-NN-*) for amd64, arm64
 #     and i386 (the 686-pae flavour), unpacked with dpkg-deb -x into the
 #     cache (never installed into /boot);
@@ -26,7 +29,11 @@ export DEBIAN_FRONTEND=noninteractive
 HOST_PACKAGES=(qemu-system-x86 qemu-system-arm gdb-multiarch crash
 	busybox-static cpio binutils gzip)
 HOST_PACKAGES+=(python3-drgn)	# checks/60-remap-drgn.sh opens our outputs with drgn
-OPTIONAL_HOST_PACKAGES=(makedumpfile)	# only to reassemble kdump dumps
+# checks/77-crash-consumers.sh: the kdump tool chain reads the crash layout
+# (makedumpfile also reassembles kdump dumps); qemu-user runs the arm64
+# and i386 builds of crash and makedumpfile unpacked below.
+HOST_PACKAGES+=(makedumpfile kexec-tools python3-libkdumpfile qemu-user-static)
+OPTIONAL_HOST_PACKAGES=()
 
 unavailable() {
 	rg_say "cannot provision: $*"
@@ -231,6 +238,52 @@ unpack_busybox() {
 	touch "$dir/.done-$version"
 }
 
+# Guest-architecture builds of the kdump tools, for qemu-user (Debian's
+# amd64 crash reads host-architecture dumps only, and its makedumpfile
+# walks amd64 page tables only): each package and the libraries it loads,
+# unpacked with dpkg-deb -x into $RG_CACHE/tools-ARCH (never installed);
+# lib.sh's rg_tool runs them. The lists are the packages' Depends closure
+# that the binaries load (no perl: makedumpfile-R.pl is not used).
+declare -A FOREIGN_TOOLS=(
+	[arm64]="crash makedumpfile libc6 libgcc-s1 libstdc++6 liblzo2-2 libncursesw6 libtinfo6 libsnappy1v5 libzstd1 zlib1g libdw1 libelf1 liblzma5 libbz2-1.0"
+	[i386]="makedumpfile libc6 libgcc-s1 liblzo2-2 libzstd1 zlib1g libdw1 libelf1 liblzma5 libbz2-1.0"
+)
+
+# The versions the archive offers for ARCH's tool packages, one line.
+foreign_tool_versions() {
+	local arch=$1 p v out=""
+	for p in ${FOREIGN_TOOLS[$arch]}; do
+		v=$(candidate "$p:$arch")
+		[ -n "$v" ] || return 1
+		out+="$p=$v "
+	done
+	echo "$out"
+}
+
+unpack_foreign_tools() {
+	local arch=$1 dir="$RG_CACHE/tools-$1" p deb vers tmp
+	# A finished unpack is kept (no network needed) until --refresh.
+	if [ -e "$dir/.done" ] && [ "$refresh" = no ]; then
+		return 0
+	fi
+	enable_foreign_arches
+	apt_update_once
+	vers=$(foreign_tool_versions "$arch") ||
+		unavailable "the archive lacks one of ${FOREIGN_TOOLS[$arch]} for $arch"
+	tmp="$dir.tmp"
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	for p in ${FOREIGN_TOOLS[$arch]}; do
+		deb=$(download "$p:$arch" "$(candidate "$p:$arch")" "$RG_CACHE/debs")
+		dpkg-deb -x "$deb" "$tmp"
+		rm -f "$deb"
+	done
+	echo "$vers" >"$tmp/.done"
+	rm -rf "$dir"
+	mv "$tmp" "$dir"
+	rg_say "unpacked ${FOREIGN_TOOLS[$arch]%% *}... for $arch into $dir"
+}
+
 # Kernels of another ABI (left by an earlier run) take ~1 GB each.
 remove_other_kernels() {
 	local dir
@@ -271,6 +324,10 @@ write_versions() {
 		for arch in "${FOREIGN_ARCHES[@]}"; do
 			echo "busybox-static:$arch=${bbversion[$arch]}"
 		done
+		for arch in "${!FOREIGN_TOOLS[@]}"; do
+			[ -e "$RG_CACHE/tools-$arch/.done" ] &&
+				echo "tools:$arch=$(cat "$RG_CACHE/tools-$arch/.done")"
+		done
 		for p in "${HOST_PACKAGES[@]}" "${OPTIONAL_HOST_PACKAGES[@]}"; do
 			echo "host:$p=$(host_version "$p")"
 		done
@@ -280,8 +337,9 @@ write_versions() {
 
 declare -A bbversion
 
+refresh=no
 main() {
-	local refresh=no abi kversion arch cached_abi cached_kversion why v
+	local abi kversion arch cached_abi cached_kversion why v
 	[ "${1:-}" = --refresh ] && refresh=yes
 	if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
 		unavailable "this is not a Debian system (no apt-get/dpkg-deb)"
@@ -335,6 +393,9 @@ main() {
 		done
 		remove_other_kernels "$abi"
 	fi
+	for arch in "${!FOREIGN_TOOLS[@]}"; do
+		unpack_foreign_tools "$arch"
+	done
 	write_versions "$abi" "$kversion"
 	rg_say "ready: $RG_CACHE (kernel $abi, $kversion)"
 }
