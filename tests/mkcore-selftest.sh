@@ -509,5 +509,68 @@ ram 0x0 4K
 str 0x0 "abc
 EOF
 
+# ---------------------------------------------------------------------------
+echo "# the kernel's VMCOREINFO in RAM, and printk rings"
+gen viram <<'EOF'
+ram 0x0 64K
+load 0x0 64K
+vmcoreinfo-ram 0x1000
+OSRELEASE=6.1.0-test
+end
+vmcoreinfo-ram 0x2000 bare
+OSRELEASE=6.1.0-test
+end
+EOF
+py viram "mem(0x1000, 24) == struct.pack('<III', 11, 21, 0) + b'VMCOREINFO\\0\\0'" \
+	"mem(0x1018, 22) == b'OSRELEASE=6.1.0-test\\n\\0'" \
+	"mem(0x2000, 22) == b'OSRELEASE=6.1.0-test\\n\\0'"
+gen ring <<'EOF'
+ram 0x0 1M
+load 0x0 1M
+note vmcoreinfo
+OSRELEASE=6.1.0-test
+SIZE(prb_desc)=99                # the text's own lines override the ring's
+end
+printk ring at=0x10000 va=0xffff888000010000 count_bits=1 data_bits=6 data_start=32
+printk rec id=3 ts=7 text="abc"
+printk rec id=4 ts=8 level=3 caller=0x80000002 text="wraps"
+EOF
+py ring "desc(0).startswith(b'OSRELEASE=6.1.0-test\\nSYMBOL(prb)=ffff888000010000\\n')" \
+	"desc(0).endswith(b'SIZE(prb_desc)=99\\n')" \
+	"u64(0x10000) == 0xffff888000010040" \
+	"u64(0x10040) == 1 and u64(0x10048) == 0xffff888000011000 and u64(0x10058) == 4 and u64(0x10060) == 3" \
+	"u64(0x11000 + 24) == (2 << 62 | 3) and u64(0x11000 + 32) == 32 and u64(0x11000 + 40) == 48" \
+	"u64(0x11000) == (2 << 62 | 4) and u64(0x11008) == 48 and u64(0x11010) == 64 + 16" \
+	"mem(0x13000 + 32, 11) == struct.pack('<Q', 3) + b'abc'" \
+	"mem(0x13000, 13) == struct.pack('<Q', 4) + b'wraps' and u64(0x13000 + 48) == 4" \
+	"mem(0x12000, 24) == struct.pack('<QQHBBI', 4, 8, 5, 0, 3 << 5 | 2, 0x80000002)"
+gen logbuf <<'EOF'
+ram 0x0 1M
+load 0x0 1M
+note vmcoreinfo
+OSRELEASE=5.4.0-test
+end
+printk logbuf at=0x10000 va=0xffff888000010000 len=64 start=32
+printk log ts=5 text="0123456789"
+printk log ts=6 level=2 text="x"
+EOF
+py logbuf "b'SYMBOL(log_first_idx)=ffff88800001000c' in desc(0)" \
+	"mem(0x10008, 12) == struct.pack('<III', 64, 32, 24)" \
+	"mem(0x11000 + 32, 26) == struct.pack('<QHHHBB', 5, 32, 10, 0, 0, 6 << 5 | 2) + b'0123456789'" \
+	"mem(0x11000, 17) == struct.pack('<QHHHBB', 6, 24, 1, 0, 0, 2 << 5 | 2) + b'x'"
+rejects rec-alone 'rec-alone.txt:2: printk rec/log without a printk ring' <<'EOF'
+ram 0x0 1M
+printk rec id=1 text="x"
+EOF
+rejects ring-no-text 'ring-no-text.txt:2: printk ring needs a VMCOREINFO text' <<'EOF'
+ram 0x0 1M
+printk ring at=0x10000 va=0xffff888000010000
+EOF
+rejects ring-kind 'ring-kind.txt:3: printk log does not go with printk ring' <<'EOF'
+ram 0x0 1M
+printk ring at=0x10000 va=0xffff888000010000
+printk log text="x"
+EOF
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

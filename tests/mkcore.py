@@ -223,6 +223,8 @@ class Description:
         self.loads = []         # LoadSpec, in order of appearance
         self.memops = []        # MemOp, in order of appearance
         self.damage = []        # (kind, lineno, set target or None, value)
+        self.printk = {}        # "ring"/"logbuf" -> (opts, lineno)
+        self.printk_recs = []   # (kind "rec"/"log", opts, lineno)
 
     def setting(self, name, default):
         return self.header.get(name, (default, None))[0]
@@ -278,6 +280,8 @@ class Parser:
             "set": self.set_,
             "truncate": self.truncate,
             "expect": self.expect,
+            "vmcoreinfo-ram": self.vmcoreinfo_ram,
+            "printk": self.printk,
         }
         for name in HEADER_CHOICES:
             self.handlers[name] = self.header
@@ -358,17 +362,60 @@ class Parser:
         return NoteSpec("raw", lineno,
                         parse_options(args, lineno, keys, flags={"noterm"}))
 
-    def note_vmcoreinfo(self, args, lineno):
-        if args:
-            raise DescError(lineno, "note vmcoreinfo takes no options")
+    def text_block(self, what, lineno):
+        """The lines up to 'end', each with its newline."""
         text = []
         for _, line in self.lines:
             line = strip_comment(line).strip(BLANKS)
             if line == "end":
-                return NoteSpec("vmcoreinfo", lineno, {}, "".join(text))
+                return "".join(text)
             if line:
                 text.append(line + "\n")
-        raise DescError(lineno, "note vmcoreinfo without its 'end' line")
+        raise DescError(lineno, "%s without its 'end' line" % what)
+
+    def note_vmcoreinfo(self, args, lineno):
+        if args:
+            raise DescError(lineno, "note vmcoreinfo takes no options")
+        return NoteSpec("vmcoreinfo", lineno, {},
+                        self.text_block("note vmcoreinfo", lineno))
+
+    def vmcoreinfo_ram(self, name, args, lineno):
+        """VMCOREINFO text in guest RAM, as the kernel keeps it: an ELF note
+        (header at PADDR, text after it) or, with `bare`, the text alone."""
+        expect_args(args, lineno, name, 1, more=True)
+        opts = parse_options(args[1:], lineno, keys=set(), flags={"bare"})
+        text = self.text_block(name, lineno).encode("latin-1")
+        self.add_memop("ramnote", lineno, self.address(args[0], lineno),
+                       [text, "bare" in opts])
+
+    PRINTK_KEYS = {
+        "ring": {"at", "va", "count_bits", "data_bits", "long", "head",
+                 "tail", "data_start"},
+        "rec": {"id", "state", "sv", "seq", "ts", "level", "facility",
+                "flags", "caller", "text", "text_len", "begin", "next",
+                "data_id"},
+        "logbuf": {"at", "va", "len", "start", "first", "next", "long"},
+        "log": {"ts", "level", "facility", "flags", "text", "len",
+                "text_len"},
+    }
+
+    def printk(self, name, args, lineno):
+        expect_args(args, lineno, name, 1, more=True)
+        kind = args[0]
+        if kind not in self.PRINTK_KEYS:
+            raise DescError(lineno, "printk takes ring, rec, logbuf or log, "
+                                    "not %r" % kind)
+        opts = parse_options(args[1:], lineno, self.PRINTK_KEYS[kind],
+                             flags={"dataless"} if kind == "rec" else ())
+        if kind in ("ring", "logbuf"):
+            if self.desc.printk:
+                raise DescError(lineno, "one printk ring or logbuf per core")
+            for key in ("at", "va"):
+                if key not in opts:
+                    raise DescError(lineno, "printk %s needs %s=" % (kind, key))
+            self.desc.printk[kind] = (opts, lineno)
+        else:
+            self.desc.printk_recs.append((kind, opts, lineno))
 
     def rawnotes(self, name, args, lineno):
         expect_args(args, lineno, name, 1)
@@ -751,6 +798,16 @@ class PhysMemory:
 
 def apply_memops(memops, memory, endian):
     for op in memops:
+        if op.kind == "ramnote":
+            text, bare = op.payload
+            # The kernel's buffers are zeroed pages: a NUL ends the text.
+            data = text + b"\0"
+            if not bare:
+                data = struct.pack(endian + "III", len(b"VMCOREINFO\0"),
+                                   len(text), 0) + pad4(b"VMCOREINFO\0") + data
+            memory.check_in_ram(op.paddr, len(data), op.lineno)
+            memory.write(op.paddr, data)
+            continue
         if op.kind == "fill":
             length, value = op.payload
             memory.check_in_ram(op.paddr, length, op.lineno)
@@ -839,6 +896,245 @@ class Layout:
 
 
 # --------------------------------------------------------------------------
+# The kernel log: a printk ring or an old log_buf, laid out in RAM, with the
+# VMCOREINFO lines that describe it (Linux 6.1's layout; FORMAT.md)
+
+DESC_STATES = {"reserved": 0, "committed": 1, "finalized": 2, "reusable": 3}
+NO_LPOS = 0x3               # printk_ringbuffer.c: a record without text
+
+
+class PrintkBuilder:
+    def __init__(self, desc, endian):
+        self.desc, self.e = desc, endian
+
+    def build(self):
+        if not self.desc.printk:
+            if self.desc.printk_recs:
+                raise DescError(self.desc.printk_recs[0][2],
+                                "printk rec/log without a printk ring/logbuf")
+            return
+        kind, (opts, lineno) = next(iter(self.desc.printk.items()))
+        want = "rec" if kind == "ring" else "log"
+        for k, _, ln in self.desc.printk_recs:
+            if k != want:
+                raise DescError(ln, "printk %s does not go with printk %s"
+                                % (k, kind))
+        self.ops = []
+        lines = (self.ring if kind == "ring" else self.logbuf)(opts, lineno)
+        # Before the description's own writes, which may then damage it.
+        self.desc.memops[:0] = self.ops
+        # Into every VMCOREINFO text (the note's, those in RAM) after its
+        # first line (OSRELEASE, which the kernel writes first), so that
+        # the text's own later lines override them.
+        head = "".join(l + "\n" for l in lines)
+
+        def insert(text):
+            first, nl, rest = text.partition("\n")
+            return first + nl + head + rest if nl else head + text
+
+        texts = 0
+        for note in self.desc.notes:
+            if note.kind == "vmcoreinfo":
+                note.text = insert(note.text)
+                texts += 1
+        for op in self.desc.memops:
+            if op.kind == "ramnote":
+                op.payload[0] = insert(op.payload[0].decode("latin-1")
+                                       ).encode("latin-1")
+                texts += 1
+        if not texts:
+            raise DescError(lineno, "printk %s needs a VMCOREINFO text to "
+                                    "describe it ('note vmcoreinfo' or "
+                                    "'vmcoreinfo-ram')" % kind)
+
+    def num(self, opts, key, lineno, default=None):
+        return option_number(opts, key, lineno, default)
+
+    def write(self, lineno, paddr, data):
+        self.ops.append(MemOp("bytes", lineno, paddr, bytes(data)))
+
+    def long_size(self, opts, lineno):
+        default = 8 if self.desc.setting("class", 64) == 64 else 4
+        ls = self.num(opts, "long", lineno, default)
+        if ls not in (4, 8):
+            raise DescError(lineno, "long= is 4 or 8")
+        return ls
+
+    def level_byte(self, o, ln):
+        # flags:5 then level:3 in one byte; GCC fills bit-fields from the
+        # low bits on little-endian targets, from the high bits on big.
+        level, flags = self.num(o, "level", ln, 6), self.num(o, "flags", ln, 2)
+        if self.e == "<":
+            return (level << 5 | flags) & 0xFF
+        return (flags << 3 | level) & 0xFF
+
+    def ring(self, opts, lineno):
+        """prb (a pointer) at `at`, struct printk_ringbuffer at `at` + 0x40,
+        the descriptors at `at` + 0x1000, then the infos and the text ring,
+        each page-aligned; `va` is the kernel address of `at`."""
+        e, n = self.e, self.num
+        ls = self.long_size(opts, lineno)
+        L = "Q" if ls == 8 else "I"
+        at, va = n(opts, "at", lineno), n(opts, "va", lineno)
+        count_bits = n(opts, "count_bits", lineno, 4)
+        data_bits = n(opts, "data_bits", lineno, 10)
+        count, size = 1 << count_bits, 1 << data_bits
+        bits = ls * 8
+        id_mask = (1 << (bits - 2)) - 1
+        desc_size, info_size = 3 * ls, 88
+        rb = at + 0x40
+        descs = at + 0x1000
+        infos = descs + ((count * desc_size + 0xFFF) & ~0xFFF)
+        data = infos + ((count * info_size + 0xFFF) & ~0xFFF)
+        V = lambda p: va + (p - at)
+        text = bytearray(size)
+        recs = [(o, ln) for _, o, ln in self.desc.printk_recs]
+        ids = [fit(n(o, "id", ln, 0), bits, ln, "id") & id_mask
+               for o, ln in recs]
+        lpos = n(opts, "data_start", lineno, 0)
+        for (o, ln), rid in zip(recs, ids):
+            msg = o.get("text", "").encode("latin-1")
+            state = o.get("state", "finalized")
+            if state not in DESC_STATES:
+                raise DescError(ln, "state is one of %s"
+                                % " ".join(DESC_STATES))
+            sv = n(o, "sv", ln, (DESC_STATES[state] << (bits - 2)) | rid)
+            if "dataless" in o:
+                begin = next_ = NO_LPOS
+            else:
+                bsize = (ls + len(msg) + ls - 1) // ls * ls
+                if bsize > size:
+                    raise DescError(ln, "text longer than the ring")
+                begin, next_ = lpos, lpos + bsize
+                where = begin % size
+                if begin >> data_bits != next_ >> data_bits:
+                    # A wrapping block keeps its data at the ring's start,
+                    # its id at both places (printk_ringbuffer.c
+                    # get_next_lpos(), data_alloc()).
+                    next_ = (next_ >> data_bits << data_bits) + bsize
+                    struct.pack_into(e + L, text, where,
+                                     n(o, "data_id", ln, rid))
+                    where = 0
+                struct.pack_into(e + L, text, where, n(o, "data_id", ln, rid))
+                text[where + ls:where + ls + len(msg)] = msg
+                lpos = next_
+                begin = n(o, "begin", ln, begin)
+                next_ = n(o, "next", ln, next_)
+            slot = rid % count
+            self.write(ln, descs + slot * desc_size,
+                       struct.pack(e + L * 3, fit(sv, bits, ln, "sv"),
+                                   fit(begin, bits, ln, "begin"),
+                                   fit(next_, bits, ln, "next")))
+            self.write(ln, infos + slot * info_size,
+                       struct.pack(e + "QQHBBI", n(o, "seq", ln, rid),
+                                   n(o, "ts", ln, 0),
+                                   fit(n(o, "text_len", ln, len(msg)), 16,
+                                       ln, "text_len"),
+                                   n(o, "facility", ln, 0),
+                                   self.level_byte(o, ln),
+                                   fit(n(o, "caller", ln, 1), 32, ln,
+                                       "caller")))
+        head = n(opts, "head", lineno, max(ids) if ids else 0)
+        tail = n(opts, "tail", lineno, min(ids) if ids else 0)
+        self.write(lineno, data, text)
+        self.write(lineno, at, struct.pack(e + L, V(rb)))
+        pad = "4x" if ls == 8 else ""
+        # struct printk_ringbuffer: desc_ring (count_bits, descs, infos,
+        # head_id, tail_id, last_finalized_id), text_data_ring (size_bits,
+        # data, head_lpos, tail_lpos), fail.
+        self.write(lineno, rb,
+                   struct.pack(e + "I" + pad + L * 4, count_bits, V(descs),
+                               V(infos), fit(head, bits, lineno, "head"),
+                               fit(tail, bits, lineno, "tail")))
+        tr = 6 * ls
+        self.write(lineno, rb + tr,
+                   struct.pack(e + "I" + pad + L * 3, data_bits, V(data),
+                               lpos, 0))
+        return [
+            "SYMBOL(prb)=%x" % va,
+            "SIZE(printk_ringbuffer)=%d" % (tr + 5 * ls),
+            "OFFSET(printk_ringbuffer.desc_ring)=0",
+            "OFFSET(printk_ringbuffer.text_data_ring)=%d" % tr,
+            "OFFSET(printk_ringbuffer.fail)=%d" % (tr + 4 * ls),
+            "SIZE(prb_desc_ring)=%d" % (6 * ls),
+            "OFFSET(prb_desc_ring.count_bits)=0",
+            "OFFSET(prb_desc_ring.descs)=%d" % ls,
+            "OFFSET(prb_desc_ring.infos)=%d" % (2 * ls),
+            "OFFSET(prb_desc_ring.head_id)=%d" % (3 * ls),
+            "OFFSET(prb_desc_ring.tail_id)=%d" % (4 * ls),
+            "SIZE(prb_desc)=%d" % desc_size,
+            "OFFSET(prb_desc.state_var)=0",
+            "OFFSET(prb_desc.text_blk_lpos)=%d" % ls,
+            "SIZE(prb_data_blk_lpos)=%d" % (2 * ls),
+            "OFFSET(prb_data_blk_lpos.begin)=0",
+            "OFFSET(prb_data_blk_lpos.next)=%d" % ls,
+            "SIZE(printk_info)=%d" % info_size,
+            "OFFSET(printk_info.seq)=0",
+            "OFFSET(printk_info.ts_nsec)=8",
+            "OFFSET(printk_info.text_len)=16",
+            "OFFSET(printk_info.caller_id)=20",
+            "OFFSET(printk_info.dev_info)=24",
+            "SIZE(prb_data_ring)=%d" % (4 * ls),
+            "OFFSET(prb_data_ring.size_bits)=0",
+            "OFFSET(prb_data_ring.data)=%d" % ls,
+            "OFFSET(prb_data_ring.head_lpos)=%d" % (2 * ls),
+            "OFFSET(prb_data_ring.tail_lpos)=%d" % (3 * ls),
+            "SIZE(atomic_long_t)=%d" % ls,
+            "OFFSET(atomic_long_t.counter)=0",
+        ]
+
+    def logbuf(self, opts, lineno):
+        """log_buf (a pointer) at `at`; log_buf_len, log_first_idx and
+        log_next_idx (u32) at `at` + 8, 12, 16; the buffer at `at` +
+        0x1000. Records (struct printk_log, Linux 3.11 - 5.9: ts_nsec, len,
+        text_len, dict_len, facility, flags:5 level:3; 16 bytes) follow
+        each other from start=, 8-aligned; one that does not fit before the
+        end goes to 0, after a zero len where a header fits."""
+        e, n = self.e, self.num
+        ls = self.long_size(opts, lineno)
+        at, va = n(opts, "at", lineno), n(opts, "va", lineno)
+        length = n(opts, "len", lineno, 4096)
+        buf = bytearray(length)
+        base = at + 0x1000
+        V = lambda p: va + (p - at)
+        hdr = 16
+        idx = start = n(opts, "start", lineno, 0)
+        for _, o, ln in self.desc.printk_recs:
+            msg = o.get("text", "").encode("latin-1")
+            rlen = (hdr + len(msg) + 7) // 8 * 8
+            if idx + rlen > length:
+                if idx + hdr <= length:
+                    buf[idx:idx + hdr] = bytes(hdr)
+                idx = 0
+            if idx + rlen > length:
+                raise DescError(ln, "record longer than log_buf")
+            struct.pack_into(e + "QHHHBB", buf, idx, n(o, "ts", ln, 0),
+                             fit(n(o, "len", ln, rlen), 16, ln, "len"),
+                             fit(n(o, "text_len", ln, len(msg)), 16, ln,
+                                 "text_len"),
+                             0, n(o, "facility", ln, 0), self.level_byte(o, ln))
+            buf[idx + hdr:idx + hdr + len(msg)] = msg
+            idx += rlen
+        first = n(opts, "first", lineno, start)
+        nxt = n(opts, "next", lineno, idx)
+        L = "Q" if ls == 8 else "I"
+        self.write(lineno, at, struct.pack(e + L, V(base)))
+        self.write(lineno, at + 8, struct.pack(e + "III", length, first, nxt))
+        self.write(lineno, base, buf)
+        return [
+            "SYMBOL(log_buf)=%x" % va,
+            "SYMBOL(log_buf_len)=%x" % V(at + 8),
+            "SYMBOL(log_first_idx)=%x" % V(at + 12),
+            "SYMBOL(log_next_idx)=%x" % V(at + 16),
+            "SIZE(printk_log)=16",
+            "OFFSET(printk_log.ts_nsec)=0",
+            "OFFSET(printk_log.len)=8",
+            "OFFSET(printk_log.text_len)=10",
+            "OFFSET(printk_log.dict_len)=12",
+        ]
+
+
+# --------------------------------------------------------------------------
 # Building the core
 
 class CoreBuilder:
@@ -851,6 +1147,7 @@ class CoreBuilder:
     def build(self):
         """Everything that can fail on the description happens here, before
         the output file is opened."""
+        PrintkBuilder(self.desc, self.endian).build()
         notes = NoteBuilder(self.desc, self.endian).build()
         self.blocks = place_ram_blocks(self.desc.ram)
         self.memory = PhysMemory(self.blocks)

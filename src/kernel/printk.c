@@ -293,9 +293,9 @@ static int lockless_record(struct reader *r, struct lockless *L, uint64_t id,
 	uint64_t sv = get_long(r, desc + L->desc_state);
 	unsigned state = (unsigned)(sv >> L->state_shift) & 3;
 	if ((sv & L->id_mask) != id) {
-		vmc_warn(r->ws, "printk descriptor %" PRIu64 " holds id 0x%" PRIx64
-			 ", not 0x%" PRIx64 " (state_var 0x%" PRIx64 "): left out",
-			 idx, sv & L->id_mask, id, sv);
+		vmc_warn(r->ws, "printk record %" PRIu64 ": its descriptor (slot %"
+			 PRIu64 ") holds record %" PRIu64 " (state_var 0x%" PRIx64
+			 "): left out", id, idx, sv & L->id_mask, sv);
 		return -1;
 	}
 	if (state != DESC_COMMITTED && state != DESC_FINALIZED)
@@ -334,8 +334,8 @@ static int lockless_record(struct reader *r, struct lockless *L, uint64_t id,
 	}
 	if ((blk_id & L->id_mask) != id) {
 		vmc_warn(r->ws, "printk record %" PRIu64 " (seq %" PRIu64 "): its "
-			 "text block at ring offset 0x%" PRIx64 " belongs to id 0x%"
-			 PRIx64 ": left out", id, rec.seq, index, blk_id);
+			 "text block at ring offset 0x%" PRIx64 " belongs to record %"
+			 PRIu64 ": left out", id, rec.seq, index, blk_id & L->id_mask);
 		return -1;
 	}
 	size -= r->lsize;
