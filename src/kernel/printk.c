@@ -60,9 +60,12 @@ static struct vmc_error *rd(struct reader *r, uint64_t vaddr, void *buf,
 		return vmc_error_new(VMC_ERR_FORMAT, "%s at 0x%" PRIx64 " wraps "
 				     "the address space", what, vaddr);
 	struct vmc_error *err = vmc_view_read(&r->view, vaddr, buf, len);
-	if (err)
-		return vmc_error_prefix(err, "%s at 0x%" PRIx64, what, vaddr);
-	return NULL;
+	if (!err)
+		return NULL;
+	/* An unmapped ring is a broken one here, not a negative answer. */
+	if (err->code == VMC_ERR_NOT_FOUND)
+		err->code = VMC_ERR_FORMAT;
+	return vmc_error_prefix(err, "%s at 0x%" PRIx64, what, vaddr);
 }
 
 static uint64_t get_long(const struct reader *r, const uint8_t *p)
@@ -373,10 +376,10 @@ static struct vmc_error *dmesg_lockless(struct reader *r, vmc_printk_fn fn,
 	uint64_t head = L.head_id & L.id_mask, tail = L.tail_id & L.id_mask;
 	uint64_t span = (head - tail) & L.id_mask;
 	if (span >= L.count) {
-		vmc_warn(r->ws, "the printk ring's tail id 0x%" PRIx64 " is %" PRIu64
-			 " records behind its head 0x%" PRIx64 ", more than its %"
+		vmc_warn(r->ws, "the printk ring's tail id %" PRIu64 " and head id %"
+			 PRIu64 " are %" PRIu64 " records apart, more than its %"
 			 PRIu64 " descriptors: reading the last %" PRIu64, tail,
-			 span, head, L.count, L.count);
+			 head, span + 1, L.count, L.count);
 		span = L.count - 1;
 		tail = (head - span) & L.id_mask;
 	}
@@ -484,8 +487,10 @@ static struct vmc_error *dmesg_log_buf(struct reader *r, vmc_printk_fn fn,
 		}
 		if (wrap) {
 			if (wrapped || first <= next) {
-				vmc_warn(r->ws, "log_buf: a wrap at offset %" PRIu32
-					 " where the ring cannot wrap; stopped", idx);
+				vmc_warn(r->ws, "log_buf: %s at offset %" PRIu32
+					 " before log_next_idx %" PRIu32 " was reached; "
+					 "stopped", wrapped ? "a second wrap" :
+					 "a wrap (the ring has not wrapped)", idx, next);
 				st->corrupt++;
 				break;
 			}
