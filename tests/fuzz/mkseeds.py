@@ -18,6 +18,10 @@ descriptions, each colon-separated; OUT receives one directory per harness
   notes/       each core's PT_NOTE bytes, behind the two control bytes
   x86-tables/  the RAM of x86 cores whose page tables lie in the first
                256K, behind the 16 control bytes
+  printk/      the RAM from 0x100000 of cores with a printk ring there
+               (mkcore's `printk ring|logbuf at=0x100000`), behind 4 bytes
+  vmcoreinfo-ram/  the RAM from 1 MiB of cores with VMCOREINFO in RAM
+               (mkcore's `vmcoreinfo-ram`), behind 2 control bytes
 
 Deterministic; Python 3 standard library only; run with /usr/bin/python3.
 """
@@ -374,6 +378,46 @@ def x86_tables_seed(core):
     return bytes(c) + ram
 
 
+# printk/ and vmcoreinfo-ram/ : RAM windows behind control bytes, where
+# the harnesses put their fuzzed RAM (fuzz-printk.c: the ring mkcore lays
+# out at 0x100000; fuzz-vmcoreinfo-ram.c: RAM from 1 MiB on).
+PRINTK_AT, PRINTK_MAX = 0x100000, 64 << 10
+VI_RAM_MAX = 600000 - 2
+
+
+def phys_window(core, start, limit):
+    """RAM [start, start + limit) of core (zeros where no PT_LOAD has
+    data), without its trailing zeros."""
+    buf = bytearray(limit)
+    for ph in core.phdrs:
+        if ph["type"] != PT_LOAD or not ph["filesz"]:
+            continue
+        lo = max(ph["paddr"], start)
+        hi = min(ph["paddr"] + ph["filesz"], start + limit)
+        if lo >= hi:
+            continue
+        off = ph["offset"] + lo - ph["paddr"]
+        buf[lo - start:hi - start] = core.blob[off:off + hi - lo]
+    return bytes(buf).rstrip(b"\0")
+
+
+def kernel_seeds(core, desc_text):
+    """(harness, seed) pairs for the kernel/ harnesses."""
+    out = []
+    m = re.search(r"^printk (ring|logbuf) at=0x100000 .*?(long=4)?$",
+                  desc_text, re.M)
+    if m:
+        c0 = (1 if m.group(1) == "logbuf" else 0) | (2 if m.group(2) else 0)
+        out.append(("printk", bytes([c0, 0, 0, 0]) +
+                    phys_window(core, PRINTK_AT, PRINTK_MAX)))
+    if re.search(r"^vmcoreinfo-ram ", desc_text, re.M):
+        a64 = core.machine == EM_AARCH64
+        base = 0x40000000 if a64 else 0
+        out.append(("vmcoreinfo-ram", bytes([1 if a64 else 0, 0]) +
+                    phys_window(core, base + 0x100000, VI_RAM_MAX)))
+    return out
+
+
 def read_core(path):
     """(seed bytes, parsed seed or None): a small core as it is (parsed
     when it parses), a larger one compacted; (None, None) if unusable."""
@@ -438,6 +482,13 @@ def main(argv):
         seed = x86_tables_seed(core)
         if seed:
             write(os.path.join(out, "x86-tables", name), seed)
+        for d in descs:
+            desc_path = os.path.join(d, name + ".core.txt")
+            if os.path.exists(desc_path):
+                with open(desc_path, encoding="latin-1") as f:
+                    for harness, seed in kernel_seeds(core, f.read()):
+                        write(os.path.join(out, harness, name), seed)
+                break
     print("mkseeds: %d cores -> %s" % (count, out))
     return 0
 

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The search for VMCOREINFO in guest RAM and its validation
+ * (kernel/vmcoreinfo-ram.c), then what outputs add (kernel/complete.c),
+ * over fuzzed RAM. Structure-aware: the harness writes a core without a
+ * VMCOREINFO note, as QEMU does for a guest without -device vmcoreinfo,
+ * and the fuzzer's bytes, after 2 control bytes, are its RAM from 1 MiB on:
+ *   c[0]  bit 0: AArch64 (RAM at 0x40000000, no CPU root: only a
+ *         candidate's own swapper_pg_dir can validate it), else x86_64
+ *         with CR3 0x1000 and vi-ram's tables (tests/fixtures/vi-ram.core.txt:
+ *         0xffffffff80000000 + paddr, and the direct map)
+ *         bit 1: the core also has a VMCOREINFO note, and the search is
+ *         asked for (--scan-vmcoreinfo)
+ *   c[1]  unused (room for the fuzzer)
+ * The seeds are the RAM of the vi-ram* fixtures from 1 MiB on.
+ * Checks: open returns; a copy found is what the dump model says, passes
+ * validation again, is the text up to its NUL, and is described as found
+ * in RAM; the notes an output would add parse back cleanly, the last
+ * VMCOREINFO being the found text plus the additions.
+ */
+#include "common.h"
+
+#include <elf.h>
+#include <string.h>
+
+#include "../../src/kernel/kernel.h"
+
+#define CTL		2
+#define PAGE		4096u
+#define FUZZ_AT		0x100000u
+#define MAX_FUZZ	(4u << 20)
+#define QEMU_DESCSZ	440
+#define PRSTATUS_A64	392
+
+static uint8_t *core;
+static size_t core_cap;
+
+static void put32(uint8_t *p, uint32_t v) { vmc_put32(p, v, false); }
+static void put64(uint8_t *p, uint64_t v) { vmc_put64(p, v, false); }
+
+static const char note_text[] = "OSRELEASE=6.1.0-note\nPAGESIZE=4096\n";
+
+static size_t build(const uint8_t *c, const uint8_t *ram, size_t len)
+{
+	bool a64 = c[0] & 1, with_note = c[0] & 2;
+	uint64_t base = a64 ? 0x40000000 : 0;
+	size_t ramsz = FUZZ_AT + len;
+	size_t notes_off = sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr);
+	size_t cpu_sz = a64 ? 12 + 8 + PRSTATUS_A64 : 12 + 8 + QEMU_DESCSZ;
+	size_t vi_sz = with_note ? 24 + ((sizeof(note_text) - 1 + 3) & ~(size_t)3) : 0;
+	size_t notes_sz = cpu_sz + vi_sz;
+	size_t ram_off = (notes_off + notes_sz + PAGE - 1) & ~(size_t)(PAGE - 1);
+	size_t total = ram_off + ramsz;
+	if (total > core_cap) {
+		free(core);
+		core_cap = total;
+		if (!(core = malloc(core_cap)))
+			abort();
+	}
+	memset(core, 0, ram_off + FUZZ_AT);
+	uint8_t *h = core;
+	memcpy(h, ELFMAG, SELFMAG);
+	h[EI_CLASS] = ELFCLASS64;
+	h[EI_DATA] = ELFDATA2LSB;
+	h[EI_VERSION] = EV_CURRENT;
+	vmc_put16(h + 16, ET_CORE, false);
+	vmc_put16(h + 18, a64 ? EM_AARCH64 : EM_X86_64, false);
+	put32(h + 20, EV_CURRENT);
+	put64(h + 32, sizeof(Elf64_Ehdr));
+	vmc_put16(h + 52, sizeof(Elf64_Ehdr), false);
+	vmc_put16(h + 54, sizeof(Elf64_Phdr), false);
+	vmc_put16(h + 56, 2, false);
+	uint8_t *ph = h + sizeof(Elf64_Ehdr);
+	put32(ph, PT_NOTE);
+	put64(ph + 8, notes_off);
+	put64(ph + 32, notes_sz);
+	put64(ph + 40, notes_sz);
+	ph += sizeof(Elf64_Phdr);
+	put32(ph, PT_LOAD);
+	put64(ph + 8, ram_off);
+	put64(ph + 16, base);
+	put64(ph + 24, base);
+	put64(ph + 32, ramsz);
+	put64(ph + 40, ramsz);
+	uint8_t *n = core + notes_off;
+	if (a64) {
+		/* NT_PRSTATUS, aarch64 layout: the registers do not matter. */
+		put32(n, 5);
+		put32(n + 4, PRSTATUS_A64);
+		put32(n + 8, NT_PRSTATUS);
+		memcpy(n + 12, "CORE", 5);
+	} else {
+		put32(n, 5);
+		put32(n + 4, QEMU_DESCSZ);
+		memcpy(n + 12, "QEMU", 5);
+		uint8_t *d = n + 20;
+		put32(d, 1);
+		put32(d + 4, QEMU_DESCSZ);
+		put32(d + 160, 0x209b00);		/* CS.L */
+		put64(d + 392, 0x80050033);
+		put64(d + 392 + 24, 0x1000);		/* CR3 */
+		put64(d + 392 + 32, 0x20);		/* CR4.PAE */
+		uint8_t *r = core + ram_off;		/* vi-ram's tables */
+		put64(r + 0x1000 + 511 * 8, 0x2003);
+		put64(r + 0x2000 + 510 * 8, 0x3003);
+		put64(r + 0x3000, 0x83);
+		put64(r + 0x3000 + 8, 0x200083);
+		put64(r + 0x1000 + 273 * 8, 0x4003);
+		put64(r + 0x4000, 0x83);
+	}
+	n += cpu_sz;
+	if (with_note) {
+		put32(n, 11);
+		put32(n + 4, sizeof(note_text) - 1);
+		memcpy(n + 12, "VMCOREINFO", 11);
+		memcpy(n + 24, note_text, sizeof(note_text) - 1);
+	}
+	memcpy(core + ram_off + FUZZ_AT, ram, len);
+	return total;
+}
+
+/* The notes of buf, parsed as a reader would. */
+static void check_extra_notes(const struct vmc_dump *d,
+			      const struct vmc_kernel_addition_vec *add)
+{
+	uint8_t *buf;
+	size_t len;
+	struct vmc_error *err = vmc_kernel_extra_notes(d, add->v, add->n, &buf,
+							&len);
+	if (err) {
+		fuzz_error_free(err);
+		return;
+	}
+	if (!len)
+		return;
+	FUZZ_CHECK(len % 4 == 0);
+	struct vmc_note_set set = {0};
+	struct vmc_warnings ws;
+	fuzz_warnings_init(&ws);
+	FUZZ_CHECK(vmc_notes_parse(&set, d->arch, buf, len, 4, d->big_endian, 0,
+				   "extra", &ws) == NULL);
+	/* Our own notes never give a warning. */
+	FUZZ_CHECK(ws.count == 0 && ws.suppressed == 0);
+	FUZZ_CHECK(set.notes.n == 2 && set.have_vmcoreinfo);
+	/* The kernel's text first, then each addition. */
+	const struct vmc_vmcoreinfo *out = &set.vmcoreinfo;
+	size_t k = strnlen(d->vmcoreinfo->raw, d->vmcoreinfo->raw_len);
+	FUZZ_CHECK(out->raw_len >= k &&
+		   memcmp(out->raw, d->vmcoreinfo->raw, k) == 0);
+	for (size_t i = 0; i < add->n; i++)
+		FUZZ_CHECK(strcmp(vmc_vmcoreinfo_get(out, add->v[i].key),
+				  add->v[i].value) == 0);
+	vmc_notes_fini(&set);
+	free(buf);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size <= CTL || size - CTL > MAX_FUZZ)
+		return 0;
+	size_t n = build(data, data + CTL, size - CTL);
+	struct vmc_warnings ws;
+	fuzz_warnings_init(&ws);
+	struct vmc_open_opts oo = { .scan_vmcoreinfo = data[0] & 2 };
+	struct vmc_source *src = NULL;
+	struct vmc_error *err = vmc_source_open_memory(core, n, "fuzz-input", &oo,
+						       &ws, &src);
+	FUZZ_CHECK(err == NULL && src != NULL);
+	const struct vmc_dump *d = vmc_source_dump(src);
+	const char *srcd = d->vmcoreinfo_source;
+	if (d->vmcoreinfo && strncmp(srcd, "from RAM", 8) == 0) {
+		const struct vmc_vmcoreinfo *vi = d->vmcoreinfo;
+		/* The text up to its NUL, starting with OSRELEASE=. */
+		FUZZ_CHECK(strlen(vi->raw) == vi->raw_len);
+		FUZZ_CHECK(strncmp(vi->raw, "OSRELEASE=", 10) == 0);
+		char how[600];
+		err = vmc_kernel_validate_vmcoreinfo(d, vi, how, sizeof(how));
+		FUZZ_CHECK(err == NULL);
+		struct vmc_kernel_addition_vec add = {0};
+		err = vmc_kernel_complete(d, &add, &ws);
+		if (err)
+			fuzz_error_free(err);
+		check_extra_notes(d, &add);
+		vmc_kernel_addition_vec_free(&add);
+	} else if (d->vmcoreinfo) {
+		FUZZ_CHECK(data[0] & 2);		/* the note, kept */
+		FUZZ_CHECK(strcmp(srcd, "note") == 0);
+	} else {
+		FUZZ_CHECK(!(data[0] & 2));
+		FUZZ_CHECK(srcd && strncmp(srcd, "absent: ", 8) == 0);
+	}
+	vmc_source_close(src);
+	return 0;
+}
