@@ -20,10 +20,11 @@ BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 BUILD    ?= build
 PYTHON   ?= /usr/bin/python3
-# Link only what the code uses: the product needs no library yet; the unit
-# tests cross-check our ELF reader against libelf; the walker benchmark runs
-# libkdumpfile side by side.
-PKGS     :=
+# Link only what the code uses: the product reads a vmlinux's symbols with
+# libdw (libdwfl) and libelf (src/symbols/); the unit tests cross-check our
+# ELF reader against libelf; the walker benchmark runs libkdumpfile side by
+# side.
+PKGS     := libdw libelf
 UNIT_PKGS := libelf
 BENCH_PKGS := libkdumpfile libaddrxlat
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
@@ -60,6 +61,7 @@ endif
 LIB_SRC  := $(wildcard src/base/*.c src/input/*.c src/elfcore/*.c src/open/*.c \
                        src/pagewalk/*.c \
                        src/ptload/*.c src/report/*.c)
+LIB_SRC  += $(wildcard src/symbols/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/vmcore-tool.o
 UNIT_SRC := $(wildcard tests/unit/*.c)

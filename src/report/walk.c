@@ -70,9 +70,11 @@ static const char *ram_state(const struct vmc_dump *d, const uint64_t *cum,
 
 static void text_translation(FILE *out, const struct vmc_dump *d,
 			     const struct vmc_paging *pg,
-			     const struct vmc_translation *t)
+			     const struct vmc_translation *t, const char *label)
 {
 	char h[32], fl[6], bits[96];
+	if (label)
+		fprintf(out, "%s = 0x%016" PRIx64 "\n", label, t->vaddr);
 	fputs("VIRTUAL             PHYSICAL            PAGE\n", out);
 	if (t->mapped)
 		fprintf(out, "0x%016" PRIx64 "  0x%016" PRIx64 "  %s\n", t->vaddr,
@@ -123,11 +125,13 @@ static void text_translation(FILE *out, const struct vmc_dump *d,
 
 static void json_translation(struct vmc_json *j, const struct vmc_dump *d,
 			     const struct vmc_paging *pg,
-			     const struct vmc_translation *t)
+			     const struct vmc_translation *t, const char *label)
 {
 	char fl[6];
 	vmc_json_object(j, NULL);
 	vmc_json_addr(j, "vaddr", t->vaddr);
+	if (label)
+		vmc_json_str(j, "symbol", label);
 	vmc_json_bool(j, "mapped", t->mapped);
 	if (t->mapped) {
 		flags_str(t->flags, fl);
@@ -163,7 +167,7 @@ static void json_translation(struct vmc_json *j, const struct vmc_dump *d,
 struct vmc_error *vmc_report_vtop(FILE *out, const struct vmc_dump *d,
 				  const struct vmc_root_request *req,
 				  const uint64_t *vaddrs, size_t n,
-				  size_t *unmapped,
+				  const char *const *labels, size_t *unmapped,
 				  const struct vmc_report_opts *opts)
 {
 	struct vmc_view v;
@@ -187,11 +191,12 @@ struct vmc_error *vmc_report_vtop(FILE *out, const struct vmc_dump *d,
 		vmc_view_translate(&v, vaddrs[i], &t, &pg);
 		if (!t.mapped)
 			(*unmapped)++;
+		const char *label = labels ? labels[i] : NULL;
 		if (opts->json) {
-			json_translation(&j, d, pg, &t);
+			json_translation(&j, d, pg, &t, label);
 		} else {
 			fputc('\n', out);
-			text_translation(out, d, pg, &t);
+			text_translation(out, d, pg, &t, label);
 		}
 	}
 	if (opts->json) {
@@ -342,19 +347,48 @@ static void hexdump_line(FILE *out, uint64_t addr, const uint8_t *b, size_t n)
 	fputc('\n', out);
 }
 
+/* One value of a u64/u32 read: "ADDRESS:  0xHEX  DECIMAL". */
+static void value_line(FILE *out, uint64_t addr, uint64_t v, unsigned size)
+{
+	fprintf(out, "%016" PRIx64 ":  0x%0*" PRIx64 "  %" PRIu64 "\n", addr,
+		(int)size * 2, v, v);
+}
+
+static const char *const read_format_names[] = { "hex", "raw", "u64", "u32" };
+
 struct vmc_error *vmc_report_read(FILE *out, const struct vmc_dump *d,
 				  const struct vmc_root_request *req,
 				  uint64_t addr, uint64_t len, bool phys,
-				  enum vmc_read_format fmt)
+				  enum vmc_read_format fmt, const char *label,
+				  const struct vmc_report_opts *opts)
 {
 	struct vmc_view v;
 	struct vmc_error *err = NULL;
+	unsigned vsize = fmt == VMC_READ_U64 ? 8 : fmt == VMC_READ_U32 ? 4 : 0;
+	if (vsize && len % vsize)
+		return vmc_error_new(VMC_ERR_USAGE, "--format=%s reads whole "
+				     "values: LEN 0x%" PRIx64 " is not a multiple "
+				     "of %u", read_format_names[fmt], len, vsize);
 	if (!phys && (err = vmc_view_open(d, req, &v)))
 		return err;
 	if (len && addr > UINT64_MAX - (len - 1))
 		return vmc_error_new(VMC_ERR_USAGE, "0x%" PRIx64 " bytes at 0x%"
 				     PRIx64 " run past the end of the address "
 				     "space", len, addr);
+	struct vmc_json j;
+	if (opts && opts->json) {
+		vmc_json_init(&j, out);
+		vmc_json_object(&j, NULL);
+		vmc_json_addr(&j, phys ? "paddr" : "vaddr", addr);
+		if (label)
+			vmc_json_str(&j, "symbol", label);
+		else
+			vmc_json_null(&j, "symbol");
+		vmc_json_uint(&j, "length", len);
+		vmc_json_str(&j, "format", read_format_names[fmt]);
+		/* Values, or the bytes as hex strings of a page at most. */
+		vmc_json_array(&j, vsize ? "values" : "data");
+	}
 	/* Page by page, so what precedes a hole is printed before the error;
 	 * LEN may be larger than memory. */
 	uint8_t buf[4096];
@@ -362,12 +396,34 @@ struct vmc_error *vmc_report_read(FILE *out, const struct vmc_dump *d,
 		size_t chunk = sizeof(buf) - (addr & (sizeof(buf) - 1));
 		if (chunk > len)
 			chunk = (size_t)len;
+		/* Values straddling a page are read whole. */
+		if (vsize && chunk % vsize)
+			chunk = chunk - chunk % vsize + vsize;
+		if (chunk > len)
+			chunk = (size_t)len;
 		err = phys ? vmc_physmem_read(&d->pm, addr, buf, chunk)
 			   : vmc_view_read(&v, addr, buf, chunk);
 		if (err)
-			return err;
-		if (fmt == VMC_READ_RAW) {
+			break;
+		if (opts && opts->json) {
+			char hex[2 * sizeof(buf) + 1];
+			if (vsize) {
+				for (size_t off = 0; off < chunk; off += vsize)
+					vmc_json_addr(&j, NULL, vsize == 8 ?
+						      vmc_get64(buf + off, d->big_endian) :
+						      vmc_get32(buf + off, d->big_endian));
+			} else {
+				for (size_t k = 0; k < chunk; k++)
+					snprintf(hex + 2 * k, 3, "%02x", buf[k]);
+				vmc_json_strn(&j, NULL, hex, 2 * chunk);
+			}
+		} else if (fmt == VMC_READ_RAW) {
 			fwrite(buf, 1, chunk, out);
+		} else if (vsize) {
+			for (size_t off = 0; off < chunk; off += vsize)
+				value_line(out, addr + off, vsize == 8 ?
+					   vmc_get64(buf + off, d->big_endian) :
+					   vmc_get32(buf + off, d->big_endian), vsize);
 		} else {
 			for (size_t off = 0; off < chunk; off += 16)
 				hexdump_line(out, addr + off, buf + off,
@@ -376,5 +432,12 @@ struct vmc_error *vmc_report_read(FILE *out, const struct vmc_dump *d,
 		addr += chunk;
 		len -= chunk;
 	}
-	return NULL;
+	if (opts && opts->json) {
+		vmc_json_end(&j);
+		if (err)
+			vmc_json_str(&j, "error", err->msg);
+		vmc_json_end(&j);
+		vmc_json_finish(&j);
+	}
+	return err;
 }
