@@ -329,7 +329,7 @@ static void load_kallsyms(struct vmc_symbols *s)
 		err = vmc_error_new(VMC_ERR_NOT_FOUND, "page tables: %s",
 				    s->view_why);
 	if (err) {
-		s->ks_why = msg_of(vmc_error_prefix(err, "kallsyms"));
+		s->ks_why = msg_of(err);
 		return;
 	}
 	uint64_t max = s->d->data_bytes / BYTES_PER_SYM;
@@ -347,7 +347,7 @@ static void load_kallsyms(struct vmc_symbols *s)
 			s->ks = t;
 	}
 	if (err)
-		s->ks_why = msg_of(vmc_error_prefix(err, "kallsyms"));
+		s->ks_why = msg_of(err);
 }
 
 /* ---- the KASLR offset ------------------------------------------------------------------ */
@@ -610,7 +610,7 @@ static struct vmc_error *not_found(struct vmc_symbols *s, const char *name,
 			     "(no CONFIG_KALLSYMS_ALL): a vmlinux gives data names "
 			     "(--vmlinux PATH, or the distribution's debug package)");
 	} else if (s->ks_why) {
-		note(&why, "%s", s->ks_why);
+		note(&why, "no kallsyms: %s", s->ks_why);
 	}
 	if (s->vs)
 		note(&why, "not in vmlinux %s", s->vm_path);
