@@ -170,7 +170,7 @@ deps:
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_NAMES   := elfcore vmcoreinfo notes walk plan translate x86-tables \
-                remap-oracle
+                remap-oracle symbols
 FUZZ_BINS     = $(FUZZ_NAMES:%=$(BUILD)/fuzz-%)
 FUZZ_SEEDS_TXT := $(wildcard tests/fuzz/seeds/*.core.txt)
 FUZZ_SEED_CORES = $(FUZZ_SEEDS_TXT:tests/fuzz/seeds/%.core.txt=$(BUILD)/seed-cores/%.core)
@@ -198,7 +198,8 @@ $(BUILD)/seed-cores/%.core: tests/fuzz/seeds/%.core.txt tests/mkcore.py
 
 # Seeds: regenerated whenever a fixture or the generator changes.
 fuzz-seeds: $(BUILD)/seeds/.stamp
-$(BUILD)/seeds/.stamp: $(FIXTURES) $(FUZZ_SEED_CORES) tests/fuzz/mkseeds.py
+$(BUILD)/seeds/.stamp: $(FIXTURES) $(FUZZ_SEED_CORES) tests/fuzz/mkseeds.py \
+                       tests/mkcore.py
 	rm -rf $(BUILD)/seeds
 	$(PYTHON) tests/fuzz/mkseeds.py $(BUILD)/fixtures:$(BUILD)/seed-cores \
 	  tests/fixtures:tests/fuzz/seeds $(BUILD)/seeds
