@@ -216,7 +216,8 @@ comma := ,
 
 # The README's main job: remap the bundled sample core (derived from a real
 # Debian guest, tests/fixtures/README.md), then show that gdb reads kernel
-# memory from the result by virtual address.
+# memory from the result by virtual address; names come from the small
+# kallsyms table in the sample (no vmlinux needed).
 SAMPLE     := $(BUILD)/fixtures/sample-x86_64.core
 SAMPLE_OUT := $(BUILD)/sample-gdb.elf
 BANNER_VA  := 0xffffffff97d61900
@@ -225,14 +226,20 @@ sample: vmcore-tool $(SAMPLE)
 	$(BIN) ptload --list $(SAMPLE)
 	@echo
 	@echo '== remap: walk its page tables, write a core gdb reads by virtual address'
+	@echo '   (it prints the gdb command for the output, KASLR offset included)'
 	$(BIN) remap --force $(SAMPLE) -o $(SAMPLE_OUT)
 	$(BIN) ptload --list $(SAMPLE_OUT) | tail -n 1
 	@echo
-	@echo '== linux_banner at $(BANNER_VA), through the page tables'
-	$(BIN) vtop $(SAMPLE) $(BANNER_VA)
+	@echo '== linux_banner by name (kallsyms in the dump), through the page tables'
+	$(BIN) vtop $(SAMPLE) linux_banner
+	$(BIN) read $(SAMPLE) linux_banner 200
 	@echo
 	@echo '== gdb reads it from the output by virtual address'
 	gdb -batch -nx -ex 'core-file $(SAMPLE_OUT)' -ex 'x/s $(BANNER_VA)'
+	@echo
+	@echo '== or in one step: vmcore-tool gdb remaps (cached) and runs gdb;'
+	@echo '   with the kernel'"'"'s vmlinux (--vmlinux, or installed) it adds symbol-file -o OFFSET'
+	XDG_CACHE_HOME=$(abspath $(BUILD))/cache $(BIN) gdb $(SAMPLE) -- -batch -nx -ex 'x/s $(BANNER_VA)'
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

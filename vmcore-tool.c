@@ -879,6 +879,29 @@ static char *gdb_line(const char *gdb, const struct gdb_setup *g,
 	return buf;
 }
 
+/* What the placeholders of remap's gdb command stand for, briefly (-v:
+ * where the vmlinux was looked for), into buf; "" when there are none. */
+static void gdb_hint(struct vmc_symbols *syms, const struct vmc_dump *d,
+		     int verbose, char *buf, size_t sz)
+{
+	struct vmc_vmlinux_info vm;
+	vmc_symbols_vmlinux(syms, &vm);
+	const struct vmc_kaslr *k = vmc_symbols_kaslr(syms);
+	const char *id = d->vmcoreinfo ? vmc_vmcoreinfo_get(d->vmcoreinfo, "BUILD-ID") : NULL;
+	const char *rel = d->vmcoreinfo ? vmc_vmcoreinfo_get(d->vmcoreinfo, "OSRELEASE") : NULL;
+	int n = 0;
+	buf[0] = '\0';
+	if (!vm.path)
+		n = snprintf(buf, sz, "VMLINUX: the vmlinux of %s%s%s%s, with debug "
+			     "info; none found here (--vmlinux PATH; %s)",
+			     rel ? rel : "the kernel", id ? " (build-id " : "",
+			     id ? id : "", id ? ")" : "",
+			     verbose ? vm.why : "-v says where it looked");
+	if (k->how == VMC_KASLR_UNKNOWN && n >= 0 && (size_t)n < sz)
+		snprintf(buf + n, sz - (size_t)n, "%sOFFSET: the KASLR offset is %s",
+			 n ? "; " : "", k->why);
+}
+
 /* ---- remap ------------------------------------------------------------------ */
 
 struct remap_args {
@@ -1073,6 +1096,8 @@ static int cmd_remap(int argc, char **argv)
 		const char *gdb = find_gdb();
 		gdb_setup(s.syms, s.dump, a.plan.in_place ? a.core : a.out, true, &gs);
 		gdb_cmd = gdb_line(gdb ? gdb : "gdb-multiarch", &gs, NULL, 0);
+		gdb_hint(s.syms, s.dump, a.common.verbose, gs.why_none,
+			 sizeof(gs.why_none));
 	}
 	if (err) {
 		vmc_plan_fini(&plan);
@@ -1103,9 +1128,11 @@ static int cmd_remap(int argc, char **argv)
 	if (!err && !status && !a.dry_run && !a.common.quiet) {
 		remap_summary(&a, &plan, &wo);
 		if (gdb_cmd)
+		{
 			fprintf(stderr, "%s: for gdb: %s\n", prog, gdb_cmd);
-		if (gdb_cmd && gs.why_none[0])
-			fprintf(stderr, "%s: (for gdb: %s)\n", prog, gs.why_none);
+			if (gs.why_none[0])
+				fprintf(stderr, "%s: %s\n", prog, gs.why_none);
+		}
 	}
 	free(gdb_cmd);
 	vmc_plan_fini(&plan);

@@ -197,10 +197,14 @@ fi
 
 expect_grep symbols-remap-gdb-line 0 "for gdb: (gdb-multiarch|gdb) -q -ex 'symbol-file -o 0x15c00000 VMLINUX' -ex 'core-file $TS/r.elf'$" \
 	"$VT" remap $S -o "$TS/r.elf"
-expect_grep symbols-remap-gdb-why 0 '\(for gdb: no vmlinux \(give one with --vmlinux PATH\): looked for build-id' \
+expect_grep symbols-remap-gdb-why 0 "^vmcore-tool: VMLINUX: the vmlinux of 6.1.0-56-amd64 \(build-id $SAMPLE_ID\), with debug info; none found here \(--vmlinux PATH; -v says where it looked\)$" \
 	"$VT" remap --force $S -o "$TS/r.elf"
+expect_grep symbols-remap-gdb-why-v 0 "none found here \(--vmlinux PATH; looked for build-id $SAMPLE_ID under /nonexistent" \
+	"$VT" remap -v --force $S -o "$TS/r.elf"
 expect_grep symbols-remap-i386 0 "for gdb: (gdb-multiarch|gdb) -q -ex 'set architecture i386' -ex 'symbol-file -o OFFSET VMLINUX' -ex 'core-file $TS/r32.elf'" \
 	"$VT" remap kallsyms-i386.core -o "$TS/r32.elf"
+expect_grep symbols-remap-i386-why 0 "; OFFSET: the KASLR offset is unknown: VMCOREINFO SYMBOL\(_stext\) is 0xc2000000, but the link-time _stext needs the vmlinux" \
+	"$VT" remap --force kallsyms-i386.core -o "$TS/r32.elf"
 if [ -n "$VM_OK" ]; then
 	expect_grep symbols-remap-i386-vmlinux 0 "for gdb: (gdb-multiarch|gdb) -q -ex 'set architecture i386' -ex 'symbol-file -o 0x1000000 $TS/vmlinux-i386' -ex 'core-file $TS/r32.elf'" \
 		"$VT" remap --force --vmlinux "$TS/vmlinux-i386" kallsyms-i386.core -o "$TS/r32.elf"
