@@ -56,6 +56,10 @@ struct vmc_symbols {
 	bool view_tried;
 	struct vmc_view view;
 	char *view_why;
+
+	/* Names VMCOREINFO gave (SYMBOL(name)), kept for the callers. */
+	struct vmc_sym *vi_syms[16];
+	size_t nvi_syms;
 };
 
 /* The dump's VMCOREINFO BUILD-ID, if it is plain hex. */
@@ -276,6 +280,10 @@ void vmc_symbols_close(struct vmc_symbols *s)
 	free(s->vs_why);
 	free(s->view_why);
 	free(s->debug_root);
+	for (size_t i = 0; i < s->nvi_syms; i++) {
+		free((char *)s->vi_syms[i]->name);
+		free(s->vi_syms[i]);
+	}
 	free(s);
 }
 
@@ -616,10 +624,38 @@ static struct vmc_error *not_found(struct vmc_symbols *s, const char *name,
 		note(&why, "not in vmlinux %s", s->vm_path);
 	else if (tried_vmlinux && s->vs_why)
 		note(&why, "%s", s->vs_why);
-	struct vmc_error *err = vmc_error_new(VMC_ERR_NOT_FOUND, "no symbol '%s': %s",
-					      name, why ? why : "no symbols");
+	struct vmc_error *err = vmc_error_new(VMC_ERR_NOT_FOUND, "no symbol '%s': %s%s",
+					      name, why ? why : "no symbols",
+					      s->d->vmcoreinfo ? "; nor in VMCOREINFO" : "");
 	free(why);
 	return err;
+}
+
+/* VMCOREINFO's SYMBOL(name), the last resort: the kernel exports a few
+ * (init_uts_ns, swapper_pg_dir, mem_section, prb ...), which kernels
+ * without CONFIG_KALLSYMS_ALL list nowhere else. NULL if absent. */
+static const struct vmc_sym *vmcoreinfo_symbol(struct vmc_symbols *s,
+					       const char *name)
+{
+	uint64_t addr;
+	if (!s->d->vmcoreinfo || !vmc_vmcoreinfo_symbol(s->d->vmcoreinfo, name, &addr))
+		return NULL;
+	for (size_t i = 0; i < s->nvi_syms; i++)
+		if (strcmp(s->vi_syms[i]->name, name) == 0)
+			return s->vi_syms[i];
+	if (s->nvi_syms == sizeof(s->vi_syms) / sizeof(*s->vi_syms))
+		return NULL;
+	struct vmc_sym *sym = calloc(1, sizeof(*sym));
+	char *copy = strdup(name);
+	if (!sym || !copy) {
+		free(sym);
+		free(copy);
+		return NULL;
+	}
+	/* 'D': VMCOREINFO exports data; nm's letter for it is unknown. */
+	*sym = (struct vmc_sym){ .addr = addr, .name = copy, .type = 'D' };
+	s->vi_syms[s->nvi_syms++] = sym;
+	return sym;
 }
 
 static struct vmc_error *lookup(struct vmc_symbols *s, const char *name,
@@ -642,6 +678,8 @@ static struct vmc_error *lookup(struct vmc_symbols *s, const char *name,
 		if (m)
 			return pick(m, n, name, order[i], out);
 	}
+	if ((*out = vmcoreinfo_symbol(s, name)))
+		return NULL;
 	return not_found(s, name, tried_vmlinux);
 }
 

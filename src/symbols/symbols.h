@@ -225,7 +225,8 @@ struct vmc_error *vmc_kaslr_offset(const struct vmc_dump *d,
 /*
  * The address of expr: a number (0x hex or decimal), NAME, NAME+OFF or
  * NAME-OFF. A name comes from the vmlinux first when --vmlinux was given,
- * else from kallsyms, then from a vmlinux found by the search. Of several
+ * else from kallsyms, then from a vmlinux found by the search, last from
+ * VMCOREINFO SYMBOL(NAME) (type 'D'; valid until close). Of several
  * symbols with the name, a single global one wins; otherwise the error
  * lists them (VMC_ERR_USAGE). An unknown name is VMC_ERR_NOT_FOUND, saying
  * where it looked (and, when kallsyms holds functions only, that a vmlinux

@@ -120,6 +120,11 @@ expect_grep symbols-info-kaslr 0 '^kaslr:       0x15c00000 \(VMCOREINFO KERNELOF
 expect_grep symbols-info-kallsyms 0 '^kallsyms:    17 symbols in the dump \(absolute-percpu offsets\)$' "$VT" info $S
 expect_json symbols-info-json 'd["cpus"][0]["pc_symbol"] == "ktime_get+0x76" and d["kaslr"] == {"offset": "0x0000000015c00000", "how": "kerneloffset", "why": "VMCOREINFO KERNELOFFSET"} and d["kallsyms"]["layout"] == "absolute-percpu" and d["vmlinux"]["path"] is None' \
 	"$VT" info --json $S
+# Without kallsyms, VMCOREINFO's SYMBOL()s still name what they export.
+expect_grep symbols-vmcoreinfo-name 0 '^init_uts_ns\+0x82  0xffffffff801c2082  D  init_uts_ns\+0x82$' \
+	"$VT" symbols x86_64-basic.core init_uts_ns+0x82
+expect_grep symbols-vmcoreinfo-none 1 "no symbol 'linux_banner': no kallsyms: VMCOREINFO has no SYMBOL\(kallsyms_names\).*; nor in VMCOREINFO$" \
+	"$VT" read x86_64-basic.core linux_banner
 # A user-space PC is not named (x86_64-basic has no kallsyms: no names).
 expect_json symbols-info-no-kallsyms 'd["cpus"][0]["pc_symbol"] is None and d["kallsyms"]["symbols"] is None and "SYMBOL(kallsyms_names)" in d["kallsyms"]["why"]' \
 	"$VT" info --json x86_64-basic.core
