@@ -1416,8 +1416,8 @@ static int cmd_gdb(int argc, char **argv)
 	if (line && !a.common.quiet)
 		fprintf(stderr, "%s: running %s\n", prog, line);
 	free(line);
-	/* gdb, -q, then -ex for each command, then GDB-ARGS. */
-	char **av = calloc(8 + a.ngdb, sizeof(*av));
+	/* gdb, -q, then -ex for each of 3 commands, then GDB-ARGS, NULL. */
+	char **av = calloc(2 + 2 * 3 + a.ngdb + 1, sizeof(*av));
 	if (!av) {
 		free(a.gdb_args);
 		return report_error(NULL, vmc_error_nomem());

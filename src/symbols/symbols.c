@@ -131,12 +131,13 @@ static struct vmc_error *open_given(struct vmc_symbols *s, const char *path)
 	const char *want = dump_build_id(s->d), *got = vmc_vmlinux_build_id(vm);
 	if (want && !same_id(want, got)) {
 		if (!s->force) {
+			err = vmc_error_new(VMC_ERR_USAGE, "--vmlinux %s: its build-id "
+					    "is %s, the dump's (VMCOREINFO BUILD-ID) "
+					    "is %s: not this kernel's "
+					    "(--force-vmlinux takes it anyway)",
+					    path, *got ? got : "(none)", want);
 			vmc_vmlinux_close(vm);
-			return vmc_error_new(VMC_ERR_USAGE, "--vmlinux %s: its build-id "
-					     "is %s, the dump's (VMCOREINFO BUILD-ID) "
-					     "is %s: not this kernel's "
-					     "(--force-vmlinux takes it anyway)",
-					     path, *got ? got : "(none)", want);
+			return err;
 		}
 		vmc_warn(s->ws, "--vmlinux %s: build-id %s differs from the dump's %s; "
 			 "taken anyway (--force-vmlinux)", path, *got ? got : "(none)",

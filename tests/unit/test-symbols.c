@@ -53,7 +53,9 @@ static void test_symtab(void)
 	s = vmc_symtab_covering(t, 0x4fff, &off);		/* the last: 4K */
 	CHECK(s && off == 0xfff);
 	CHECK(vmc_symtab_covering(t, 0x5000, &off) == NULL);
-	CHECK(vmc_symtab_add(t, "late", 4, 0, 0, 'T') != NULL);
+	struct vmc_error *late = vmc_symtab_add(t, "late", 4, 0, 0, 'T');
+	CHECK(late != NULL);
+	vmc_error_free(late);
 	vmc_symtab_free(t);
 
 	/* A gap of more than 1 MiB past a symbol without a size is not its. */
