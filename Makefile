@@ -60,6 +60,7 @@ endif
 LIB_SRC  := $(wildcard src/base/*.c src/input/*.c src/elfcore/*.c src/open/*.c \
                        src/pagewalk/*.c \
                        src/ptload/*.c src/report/*.c)
+LIB_SRC  += $(wildcard src/coverage/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/vmcore-tool.o
 UNIT_SRC := $(wildcard tests/unit/*.c)
