@@ -9,6 +9,7 @@
 #include "../pagewalk/pagewalk.h"
 #include "../ptload/ptload.h"
 #include "json.h"
+#include "strip.h"
 
 /* VMCOREINFO keys worth a line in the summary, in display order. */
 static const char *const vmcoreinfo_summary[] = {
@@ -252,7 +253,8 @@ static void json_cpu(struct vmc_json *j, const struct vmc_dump *d,
 }
 
 static void json_info(FILE *out, const struct vmc_dump *d,
-		      const struct vmc_core *elf)
+		      const struct vmc_core *elf,
+		      const struct vmc_report_opts *opts)
 {
 	struct vmc_json j;
 	vmc_json_init(&j, out);
@@ -353,6 +355,8 @@ static void json_info(FILE *out, const struct vmc_dump *d,
 	} else {
 		vmc_json_null(&j, "vmcoreinfo");
 	}
+	if (opts->coverage)
+		vmc_strip_coverage_json(&j, d, opts->coverage, &opts->strip);
 	vmc_json_end(&j);
 	vmc_json_finish(&j);
 }
@@ -361,9 +365,13 @@ struct vmc_error *vmc_report_info(FILE *out, const struct vmc_dump *d,
 				  const struct vmc_core *elf,
 				  const struct vmc_report_opts *opts)
 {
-	if (opts->json)
-		json_info(out, d, elf);
-	else
+	if (opts->json) {
+		json_info(out, d, elf, opts);
+	} else {
 		text_info(out, d, elf, opts);
+		if (opts->coverage)
+			vmc_strip_coverage_text(out, d, opts->coverage,
+						&opts->strip, opts->verbose);
+	}
 	return NULL;
 }
