@@ -19,10 +19,10 @@ static const struct {
 } kinds[VMC_COV_NKINDS] = {
 	[VMC_COV_LINEAR] = { "linear_map", "linear map", '=' },
 	[VMC_COV_IMAGE] = { "kernel_image", "kernel image", 'K' },
-	[VMC_COV_KERNEL] = { "other_kernel", "other kernel (vmalloc, modules...)", 'V' },
+	[VMC_COV_KERNEL] = { "other_kernel", "other kernel (vmalloc...)", 'V' },
 	[VMC_COV_USER] = { "user_only", "user only", 'U' },
-	[VMC_COV_SEVERAL] = { "several", "several of these (aliases)", '+' },
-	[VMC_COV_UNMAPPED] = { "not_mapped", "not mapped (remap's filler)", '.' },
+	[VMC_COV_SEVERAL] = { "several", "several (aliases)", '+' },
+	[VMC_COV_UNMAPPED] = { "not_mapped", "not mapped (filler)", '.' },
 	[VMC_COV_ABSENT] = { "absent", "not in the dump", 'x' },
 };
 
@@ -321,6 +321,7 @@ struct vmc_error *vmc_coverage_build(const struct vmc_dump *d,
 				     struct vmc_coverage *out)
 {
 	*out = (struct vmc_coverage){ .layout = plan->layout,
+				      .elf_class = plan->elf_class,
 				      .filler_bytes = plan->stats.filler_bytes };
 	snprintf(out->root_why, sizeof(out->root_why), "%s", plan->root_why);
 	struct event_vec ev = {0};

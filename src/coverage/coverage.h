@@ -79,6 +79,7 @@ struct vmc_coverage {
 	uint64_t segments;		/* virtual PT_LOADs swept */
 	/* From the plan, for the summary: */
 	enum vmc_layout layout;
+	uint8_t elf_class;		/* of the output: ELF32 holds no RAM above 4G */
 	uint64_t filler_bytes;		/* remap's filler (plan stats) */
 	char root_why[300];
 	/* The regions that named each mapping's kind (owned). */

@@ -9,6 +9,7 @@
  */
 #include "strip.h"
 
+#include <elf.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -83,9 +84,9 @@ void vmc_strip_coverage_text(FILE *out, const struct vmc_dump *d,
 	char h[32], h2[32];
 	unsigned width = strip_width(so, RAM_PREFIX);
 	uint8_t *samples = malloc(width);
-	fprintf(out, "coverage:    what the page tables make of each byte of RAM "
-		"(%s layout, %" PRIu64 " virtual PT_LOADs; root %s); %u columns "
-		"per range, each showing the kind of most of its bytes\n",
+	fprintf(out, "coverage:    each byte of RAM by what maps it (%s layout, %"
+		PRIu64 " virtual PT_LOADs; root %s); %u columns per range, each "
+		"the kind of most of its bytes\n",
 		c->layout == VMC_LAYOUT_GDB ? "gdb" : "crash", c->segments,
 		c->root_why, width);
 	const char *cur = NULL;
@@ -158,7 +159,11 @@ void vmc_strip_coverage_text(FILE *out, const struct vmc_dump *d,
 		vmc_human_size(c->bytes[VMC_COV_UNMAPPED], h, sizeof(h)),
 		c->bytes[VMC_COV_UNMAPPED],
 		vmc_human_size(c->filler_bytes, h2, sizeof(h2)), c->filler_bytes,
-		c->bytes[VMC_COV_UNMAPPED] == c->filler_bytes ? ", the same" : "");
+		c->bytes[VMC_COV_UNMAPPED] == c->filler_bytes ? ", the same" :
+		c->layout == VMC_LAYOUT_CRASH ? " (the crash layout gives p_vaddr 0 "
+		"to all RAM outside its linear-map segments)" :
+		c->elf_class == ELFCLASS32 ? " (an ELF32 core holds no RAM above "
+		"4 GiB: remap leaves it out, mapped or not)" : "");
 	if (c->bytes[VMC_COV_ABSENT])
 		fprintf(out, "  not in the dump: %s\n",
 			vmc_human_size(c->bytes[VMC_COV_ABSENT], h, sizeof(h)));
@@ -222,6 +227,7 @@ void vmc_strip_coverage_json(struct vmc_json *j, const struct vmc_dump *d,
 	char name[64];
 	vmc_json_object(j, "coverage_summary");
 	vmc_json_str(j, "layout", c->layout == VMC_LAYOUT_GDB ? "gdb" : "crash");
+	vmc_json_uint(j, "output_class", c->elf_class == ELFCLASS32 ? 32 : 64);
 	vmc_json_str(j, "root", c->root_why);
 	vmc_json_uint(j, "width", width);
 	vmc_json_uint(j, "ranges", c->nranges);
