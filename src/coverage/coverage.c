@@ -153,7 +153,8 @@ static struct vmc_error *collect_events(const struct vmc_plan *plan,
  * sorted, disjoint, neighbours of equal mask joined. */
 static struct vmc_error *sweep(struct event_vec *ev, struct reach_vec *out)
 {
-	qsort(ev->v, ev->n, sizeof(*ev->v), cmp_event);
+	if (ev->n)
+		qsort(ev->v, ev->n, sizeof(*ev->v), cmp_event);
 	uint64_t count[4] = {0};
 	uint8_t mask = 0;
 	uint64_t prev = 0;

@@ -64,7 +64,8 @@ struct vmc_error *vmc_view_regions(const struct vmc_view *v,
 		if (out->v[i].lo <= out->v[i].hi)
 			out->v[k++] = out->v[i];
 	out->n = k;
-	qsort(out->v, out->n, sizeof(*out->v), cmp_region);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_region);
 	k = 0;
 	for (size_t i = 0; i < out->n; i++) {
 		struct vmc_region r = out->v[i];

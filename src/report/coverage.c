@@ -262,6 +262,10 @@ void vmc_strip_coverage_json(struct vmc_json *j, const struct vmc_dump *d,
 		vmc_json_str(j, "kind", vmc_region_kind_name(g->kind));
 		vmc_json_addr(j, "start", g->lo);
 		vmc_json_addr(j, "last", g->hi);
+		if (g->have_delta)
+			vmc_json_addr(j, "delta", g->delta);
+		else
+			vmc_json_null(j, "delta");
 		vmc_json_str(j, "source", g->source);
 		vmc_json_end(j);
 	}
