@@ -146,13 +146,14 @@ void vmc_strip_coverage_text(FILE *out, const struct vmc_dump *d,
 		fputs(": all of it\n", out);
 	} else {
 		uint64_t other = outside - c->bytes[VMC_COV_UNMAPPED];
-		fprintf(out, "; not %s", vmc_human_size(outside, h, sizeof(h)));
-		fprintf(out, " (%s not mapped at all", vmc_human_size(
-				c->bytes[VMC_COV_UNMAPPED], h, sizeof(h)));
+		fprintf(out, "; of the other %s, %s",
+			vmc_human_size(outside, h, sizeof(h)),
+			vmc_human_size(c->bytes[VMC_COV_UNMAPPED], h2, sizeof(h2)));
+		fputs(" not mapped", out);
 		if (other)
-			fprintf(out, ", %s by other mappings only",
+			fprintf(out, " and other mappings reach %s",
 				vmc_human_size(other, h, sizeof(h)));
-		fputs(")\n", out);
+		fputc('\n', out);
 	}
 	fprintf(out, "  not mapped: %s (0x%" PRIx64 " bytes); remap's filler: %s "
 		"(0x%" PRIx64 ")%s\n",
