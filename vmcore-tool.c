@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "src/base/base.h"
@@ -80,6 +81,8 @@ enum { OPT_CPU = 0x200, OPT_CR3, OPT_SWAPPER, OPT_TTBR0, OPT_TTBR1, OPT_GRANULE,
        OPT_VA_BITS, OPT_PHYS, OPT_FORMAT, OPT_KERNEL,
        OPT_USER, OPT_LAYOUT, OPT_KERNEL_ONLY, OPT_NO_FILLER, OPT_EXCLUDE,
        OPT_DRY_RUN, OPT_IN_PLACE, OPT_FORCE, OPT_FORCE_EMPTY, OPT_KEEP_ALIASES };
+/* Coverage strips (info, maps, remap). */
+enum { OPT_COVERAGE = 0x300, OPT_WIDTH };
 
 static const struct argp_option root_options[] = {
 	{ "cpu", OPT_CPU, "N", 0, "Walk CPU N's page tables (its CR3; default CPU 0)", 0 },
@@ -366,12 +369,62 @@ static void need_core(struct argp_state *state, const char *core)
 		argp_error(state, "no CORE given");
 }
 
+/* ---- coverage strips ------------------------------------------------------ */
+
+#define MAX_STRIP_WIDTH 4096
+
+static unsigned parse_width(struct argp_state *state, const char *arg)
+{
+	uint64_t v;
+	if (vmc_parse_u64(arg, &v) || v < 1 || v > MAX_STRIP_WIDTH)
+		argp_error(state, "--width takes 1 to %d columns, not '%s'",
+			   MAX_STRIP_WIDTH, arg);
+	return (unsigned)v;
+}
+
+static void need_coverage(struct argp_state *state, bool coverage,
+			  unsigned width)
+{
+	if (width && !coverage)
+		argp_error(state, "--width goes with --coverage");
+}
+
+/* How strips look: the terminal's width, and colour only on a terminal,
+ * not with NO_COLOR set (no-color.org) nor on TERM=dumb. */
+static struct vmc_strip_opts strip_opts(unsigned width)
+{
+	struct vmc_strip_opts so = { .width = width };
+	if (!isatty(STDOUT_FILENO))
+		return so;
+	struct winsize wsz;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &wsz) == 0)
+		so.term_cols = wsz.ws_col;
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+	so.color = !(nc && *nc) && !(term && strcmp(term, "dumb") == 0);
+	return so;
+}
+
+#define COVERAGE_HELP "Show what the page tables make of each byte of RAM: " \
+	"one line per RAM range of samples (= linear map, K kernel image, V " \
+	"other kernel, U user only, + several, . not mapped, x not in the " \
+	"dump), then the bytes of each kind"
+#define WIDTH_HELP "Columns per strip (default: fit the terminal; 64 when " \
+	"not a terminal)"
+
 /* ---- info ------------------------------------------------------------------ */
 
 struct info_args {
 	struct common_opts common;
 	struct sym_opts sym;
 	const char *core;
+	bool coverage;
+	unsigned width;
+};
+
+static const struct argp_option info_options[] = {
+	{ "coverage", OPT_COVERAGE, NULL, 0, COVERAGE_HELP, 0 },
+	{ "width", OPT_WIDTH, "N", 0, WIDTH_HELP, 0 },
+	{ 0 }
 };
 
 static error_t info_parse(int key, char *arg, struct argp_state *state)
@@ -382,11 +435,18 @@ static error_t info_parse(int key, char *arg, struct argp_state *state)
 		state->child_inputs[0] = &a->sym;
 		state->child_inputs[1] = &a->common;
 		break;
+	case OPT_COVERAGE:
+		a->coverage = true;
+		break;
+	case OPT_WIDTH:
+		a->width = parse_width(state, arg);
+		break;
 	case ARGP_KEY_ARG:
 		take_core(state, &a->core, arg);
 		break;
 	case ARGP_KEY_END:
 		need_core(state, a->core);
+		need_coverage(state, a->coverage, a->width);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -395,13 +455,16 @@ static error_t info_parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp info_argp = {
-	NULL, info_parse, "CORE",
+	info_options, info_parse, "CORE",
 	"Describe a guest memory dump: format, CPUs with their registers and the "
 	"paging mode each is in (and why), each CPU's PC (and LR on AArch64) "
 	"by kernel symbol, the RAM map (guest-physical ranges and where their "
 	"bytes are in the file), PT_LOAD counts by kind, notes, the KASLR "
 	"offset and how it was found, the vmlinux, and a VMCOREINFO summary "
-	"(-v: every note and every VMCOREINFO line).",
+	"(-v: every note and every VMCOREINFO line). --coverage adds what "
+	"remap's page-table walk makes of each byte of RAM, as strips, bytes "
+	"per kind, and the totals against remap's filler (with --json: "
+	"\"coverage\" and \"coverage_summary\").",
 	sym_children, NULL, NULL
 };
 
@@ -416,9 +479,19 @@ static int cmd_info(int argc, char **argv)
 	struct vmc_error *err = session_symbols(&s, &a.sym, NULL);
 	if (err)
 		return session_end(&s, err, 0);
-	return session_end(&s, vmc_report_info(stdout, s.dump,
-					       vmc_source_elf(s.src), s.syms,
-					       &s.ro), 0);
+	struct vmc_coverage cov;
+	if (a.coverage) {
+		err = vmc_coverage_of_dump(s.dump, &s.ws, &cov);
+		if (err)
+			return session_end(&s, vmc_error_prefix(err, "--coverage"), 0);
+		s.ro.coverage = &cov;
+		s.ro.strip = strip_opts(a.width);
+	}
+	err = vmc_report_info(stdout, s.dump, vmc_source_elf(s.src), s.syms,
+			      &s.ro);
+	if (a.coverage)
+		vmc_coverage_fini(&cov);
+	return session_end(&s, err, 0);
 }
 
 /* ---- ptload ----------------------------------------------------------------- */
@@ -510,6 +583,8 @@ struct walk_args {			/* vtop, maps, read */
 	enum vmc_read_format format;
 	bool have_len;
 	uint64_t len;
+	bool coverage;			/* maps --coverage */
+	unsigned width;
 };
 
 static void walk_args_init(struct argp_state *state, struct walk_args *a)
@@ -618,6 +693,8 @@ static int cmd_vtop(int argc, char **argv)
 static const struct argp_option maps_options[] = {
 	{ "kernel", OPT_KERNEL, NULL, 0, "Only the kernel half (the upper, sign-extended half)", 0 },
 	{ "user", OPT_USER, NULL, 0, "Only the user half", 0 },
+	{ "coverage", OPT_COVERAGE, NULL, 0, "Instead of the table: strips of the address space's halves and of each region (direct map, vmalloc, kernel image, ...) showing where anything is mapped, with the regions' bounds and where they come from", 0 },
+	{ "width", OPT_WIDTH, "N", 0, WIDTH_HELP, 0 },
 	{ 0 }
 };
 
@@ -634,11 +711,18 @@ static error_t maps_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--kernel and --user exclude each other");
 		a->half = key == OPT_KERNEL ? VMC_HALF_KERNEL : VMC_HALF_USER;
 		break;
+	case OPT_COVERAGE:
+		a->coverage = true;
+		break;
+	case OPT_WIDTH:
+		a->width = parse_width(state, arg);
+		break;
 	case ARGP_KEY_ARG:
 		take_core(state, &a->core, arg);
 		break;
 	case ARGP_KEY_END:
 		need_core(state, a->core);
+		need_coverage(state, a->coverage, a->width);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -652,8 +736,9 @@ static const struct argp maps_argp = {
 	"and physical address with equal flags and leaf size, merged; with the "
 	"virtual range (end exclusive), physical start, size, flags (r, w or -, "
 	"x or -, u(ser) or s(upervisor), g(lobal) or -), leaf page size, and "
-	"whether the physical range is RAM in this dump (ram, partly, no). Then "
-	"counts.",
+	"whether the physical range is RAM in this dump (ram, partly, no), and "
+	"the region of the address space it lies in (direct map, vmalloc, "
+	"kernel image, modules, ...). Then counts.",
 	root_children, NULL, NULL
 };
 
@@ -665,6 +750,12 @@ static int cmd_maps(int argc, char **argv)
 	int status = session_open(&s, a.core, &a.common);
 	if (status)
 		return status;
+	if (a.coverage) {
+		s.ro.strip = strip_opts(a.width);
+		return session_end(&s, vmc_report_maps_coverage(stdout, s.dump,
+								 &a.root, a.half,
+								 &s.ws, &s.ro), 0);
+	}
 	return session_end(&s, vmc_report_maps(stdout, s.dump, &a.root, a.half,
 					       &s.ws, &s.ro), 0);
 }
@@ -911,6 +1002,8 @@ struct remap_args {
 	const char *core, *out;
 	struct vmc_plan_opts plan;
 	bool dry_run, force;
+	bool coverage;
+	unsigned width;
 };
 
 static const struct argp_option remap_options[] = {
@@ -924,6 +1017,8 @@ static const struct argp_option remap_options[] = {
 	{ "in-place", OPT_IN_PLACE, NULL, 0, "Rewrite CORE's headers only (gdb layout; data stays; safe if interrupted)", 0 },
 	{ "force", OPT_FORCE, NULL, 0, "Replace OUT if it exists", 0 },
 	{ "force-empty", OPT_FORCE_EMPTY, NULL, 0, "Write the core even when the page tables map under 1% of RAM (otherwise an error)", 0 },
+	{ "coverage", OPT_COVERAGE, NULL, 0, COVERAGE_HELP " (with --dry-run: instead of the PT_LOAD table)", 0 },
+	{ "width", OPT_WIDTH, "N", 0, WIDTH_HELP, 0 },
 	{ 0 }
 };
 
@@ -984,11 +1079,18 @@ static error_t remap_parse(int key, char *arg, struct argp_state *state)
 	case OPT_FORCE_EMPTY:
 		a->plan.allow_empty = true;
 		break;
+	case OPT_COVERAGE:
+		a->coverage = true;
+		break;
+	case OPT_WIDTH:
+		a->width = parse_width(state, arg);
+		break;
 	case ARGP_KEY_ARG:
 		take_core(state, &a->core, arg);
 		break;
 	case ARGP_KEY_END:
 		need_core(state, a->core);
+		need_coverage(state, a->coverage, a->width);
 		if (!a->out && !a->dry_run && !a->plan.in_place)
 			argp_error(state, "say where to write: -o OUT (or --in-place, "
 				   "or --dry-run)");
@@ -1087,6 +1189,22 @@ static int cmd_remap(int argc, char **argv)
 		return session_end(&s, err, 0);
 	}
 	struct vmc_write_opts wo = { .force = a.force, .shared_bytes = UINT64_MAX };
+	/* The strip describes the plan: shown before anything is written. */
+	if (a.coverage) {
+		struct vmc_coverage cov;
+		err = vmc_coverage_of_plan(s.dump, &a.plan, &plan, &cov);
+		if (!err) {
+			s.ro.strip = strip_opts(a.width);
+			err = vmc_report_coverage(stdout, s.dump, &cov, &s.ro);
+			vmc_coverage_fini(&cov);
+		}
+		if (err) {
+			vmc_plan_fini(&plan);
+			vmc_vrange_vec_free(&a.plan.exclude);
+			return session_end(&s, err, 0);
+		}
+		fflush(stdout);
+	}
 	/* The gdb command for the output, worked out while the input is
 	 * open (the KASLR offset may need its kallsyms). */
 	char *gdb_cmd = NULL;
@@ -1104,7 +1222,9 @@ static int cmd_remap(int argc, char **argv)
 		vmc_vrange_vec_free(&a.plan.exclude);
 		return session_end(&s, err, 0);
 	}
-	if (a.dry_run) {
+	if (a.dry_run && a.coverage) {
+		/* the strip was the answer */
+	} else if (a.dry_run) {
 		err = vmc_report_ptloads(stdout, s.dump, plan.segs.v, plan.segs.n,
 					 VMC_SORT_INDEX, &s.ro);
 	} else if (a.plan.in_place) {
@@ -1127,8 +1247,7 @@ static int cmd_remap(int argc, char **argv)
 	}
 	if (!err && !status && !a.dry_run && !a.common.quiet) {
 		remap_summary(&a, &plan, &wo);
-		if (gdb_cmd)
-		{
+		if (gdb_cmd) {
 			fprintf(stderr, "%s: for gdb: %s\n", prog, gdb_cmd);
 			if (gs.why_none[0])
 				fprintf(stderr, "%s: %s\n", prog, gs.why_none);

@@ -9,6 +9,7 @@
 #include "../pagewalk/pagewalk.h"
 #include "../ptload/ptload.h"
 #include "json.h"
+#include "strip.h"
 
 /* VMCOREINFO keys worth a line in the summary, in display order. */
 static const char *const vmcoreinfo_summary[] = {
@@ -391,7 +392,8 @@ static void json_cpu(struct vmc_json *j, const struct vmc_dump *d,
 }
 
 static void json_info(FILE *out, const struct vmc_dump *d,
-		      const struct vmc_core *elf, struct vmc_symbols *syms)
+		      const struct vmc_core *elf, struct vmc_symbols *syms,
+		      const struct vmc_report_opts *opts)
 {
 	struct vmc_json j;
 	struct namer nm;
@@ -497,6 +499,8 @@ static void json_info(FILE *out, const struct vmc_dump *d,
 	} else {
 		vmc_json_null(&j, "vmcoreinfo");
 	}
+	if (opts->coverage)
+		vmc_strip_coverage_json(&j, d, opts->coverage, &opts->strip);
 	vmc_json_end(&j);
 	vmc_json_finish(&j);
 }
@@ -506,9 +510,13 @@ struct vmc_error *vmc_report_info(FILE *out, const struct vmc_dump *d,
 				  struct vmc_symbols *syms,
 				  const struct vmc_report_opts *opts)
 {
-	if (opts->json)
-		json_info(out, d, elf, syms);
-	else
+	if (opts->json) {
+		json_info(out, d, elf, syms, opts);
+	} else {
 		text_info(out, d, elf, syms, opts);
+		if (opts->coverage)
+			vmc_strip_coverage_text(out, d, opts->coverage,
+						&opts->strip, opts->verbose);
+	}
 	return NULL;
 }

@@ -8,14 +8,25 @@
 
 #include <stdio.h>
 
+#include "../coverage/coverage.h"
 #include "../elfcore/elfcore.h"
 #include "../pagewalk/pagewalk.h"
 #include "../ptload/ptload.h"
 #include "../symbols/symbols.h"
 
+/* How strips are drawn (the CLI decides; report only draws). */
+struct vmc_strip_opts {
+	unsigned width;		/* columns; 0: fit term_cols, else 64 */
+	unsigned term_cols;	/* the terminal's width; 0: not a terminal */
+	bool color;		/* ANSI colours (a terminal, no NO_COLOR) */
+};
+
 struct vmc_report_opts {
 	bool json;
 	int verbose;		/* 0 normal, >0 more detail */
+	/* `info --coverage`: the coverage to show with the dump, or NULL. */
+	const struct vmc_coverage *coverage;
+	struct vmc_strip_opts strip;
 };
 
 enum vmc_seg_sort { VMC_SORT_INDEX, VMC_SORT_PADDR, VMC_SORT_VADDR };
@@ -51,6 +62,21 @@ struct vmc_error *vmc_report_maps(FILE *out, const struct vmc_dump *d,
 				  enum vmc_half half,
 				  struct vmc_warnings *ws,
 				  const struct vmc_report_opts *opts);
+
+/* The RAM coverage strip (`remap --coverage`): one line per RAM range,
+ * the legend, bytes per kind per range, totals against remap's filler; or
+ * with json, an object with "coverage" and "coverage_summary". */
+struct vmc_error *vmc_report_coverage(FILE *out, const struct vmc_dump *d,
+				      const struct vmc_coverage *c,
+				      const struct vmc_report_opts *opts);
+
+/* `maps --coverage`: strips of the address space's halves and of each
+ * region, with the regions' names, bounds, mapped bytes and sources. */
+struct vmc_error *vmc_report_maps_coverage(FILE *out, const struct vmc_dump *d,
+					   const struct vmc_root_request *req,
+					   enum vmc_half half,
+					   struct vmc_warnings *ws,
+					   const struct vmc_report_opts *opts);
 
 enum vmc_read_format { VMC_READ_HEX, VMC_READ_RAW, VMC_READ_U64,
 		       VMC_READ_U32 };

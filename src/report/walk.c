@@ -236,6 +236,14 @@ struct vmc_error *vmc_report_maps(FILE *out, const struct vmc_dump *d,
 		return vmc_error_nomem();
 	}
 	vmc_runs_merge(&runs, true);
+	/* Region names for the rows (the arch's layout; none is an error). */
+	struct vmc_region_vec rg = {0};
+	err = vmc_view_regions(&v, runs.v, runs.n, &rg);
+	if (err) {
+		free(cum);
+		vmc_run_vec_free(&runs);
+		return err;
+	}
 
 	uint64_t bytes = 0, nkernel = 0, nuser = 0, not_ram = 0;
 	uint64_t by_size[64] = {0};
@@ -268,6 +276,12 @@ struct vmc_error *vmc_report_maps(FILE *out, const struct vmc_dump *d,
 			vmc_json_str(&j, "flags", fl);
 			vmc_json_addr(&j, "leaf_size", (uint64_t)1 << r->leaf_shift);
 			vmc_json_str(&j, "ram", ram_state(d, cum, r->paddr, r->size));
+			const struct vmc_region *g = vmc_region_find(rg.v, rg.n,
+								     r->vaddr);
+			if (g)
+				vmc_json_str(&j, "region", g->name);
+			else
+				vmc_json_null(&j, "region");
 			vmc_json_end(&j);
 		}
 		vmc_json_end(&j);
@@ -290,9 +304,9 @@ struct vmc_error *vmc_report_maps(FILE *out, const struct vmc_dump *d,
 		vmc_json_finish(&j);
 	} else {
 		fprintf(out, "root: %s\n", rc->why);
-		fprintf(out, "%-18s  %-18s  %-18s  %19s  %-5s  %-4s  %s\n",
+		fprintf(out, "%-18s  %-18s  %-18s  %19s  %-5s  %-4s  %-6s  %s\n",
 			"Virtual start", "Virtual end", "Physical start", "Size",
-			"Flags", "Leaf", "RAM");
+			"Flags", "Leaf", "RAM", "Region");
 		for (size_t i = 0; i < runs.n; i++) {
 			const struct vmc_run *r = &runs.v[i];
 			flags_str(r->flags, fl);
@@ -303,13 +317,16 @@ struct vmc_error *vmc_report_maps(FILE *out, const struct vmc_dump *d,
 			else
 				snprintf(end, sizeof(end), "0x%016" PRIx64,
 					 r->vaddr + r->size);
+			const struct vmc_region *g = vmc_region_find(rg.v, rg.n,
+								     r->vaddr);
 			fprintf(out, "0x%016" PRIx64 "  %-18s  0x%016"
-				PRIx64 "  %#12" PRIx64 " %6s  %-5s  %-4s  %s\n",
+				PRIx64 "  %#12" PRIx64 " %6s  %-5s  %-4s  %-6s  %s\n",
 				r->vaddr, end, r->paddr, r->size,
 				vmc_human_size(r->size, h, sizeof(h)), fl,
 				vmc_human_size((uint64_t)1 << r->leaf_shift, h2,
 					       sizeof(h2)),
-				ram_state(d, cum, r->paddr, r->size));
+				ram_state(d, cum, r->paddr, r->size),
+				g ? g->name : "-");
 		}
 		fprintf(out, "%zu ranges (%" PRIu64 " kernel, %" PRIu64 " user) "
 			"from %" PRIu64 " mappings, 0x%" PRIx64 " bytes (%s);",
@@ -324,6 +341,7 @@ struct vmc_error *vmc_report_maps(FILE *out, const struct vmc_dump *d,
 			" page tables\n", not_ram, st.tables);
 	}
 	free(cum);
+	vmc_region_vec_free(&rg);
 	vmc_run_vec_free(&runs);
 	return NULL;
 }
