@@ -1161,6 +1161,10 @@ static void remap_summary(const struct remap_args *a, const struct vmc_plan *pla
 				prog, a->out, wo->shared_bytes,
 				vmc_human_size(wo->shared_bytes, h, sizeof(h)));
 	}
+	if (plan->stats.above_4g_bytes)
+		fprintf(stderr, "%s: %s of segments above 4 GiB left out: an ELF32 "
+			"core cannot describe them\n", prog,
+			vmc_human_size(plan->stats.above_4g_bytes, h, sizeof(h)));
 	if (plan->stats.alias_runs)
 		fprintf(stderr, "%s: %" PRIu64 " aliases of %" PRIu64
 			" physical range%s mapped %d times or more left out "
