@@ -3,6 +3,7 @@
 #   make check           unit tests, fixture and CLI tests (and, with CI=true,
 #                        the real-guest suite)
 #   make check-cli UPDATE=1  rewrite the CLI goldens (tests/cli/README.md)
+#   make check-cli T=NAME    run tests/cli/t-NAME.sh only
 #   make check-real      real Linux guests in QEMU (tests/realguest/)
 #   make check-sanitize  the suite again under ASan + UBSan (build-san/)
 #   make fuzz-build      the libFuzzer harnesses and their seeds (build-fuzz/;
@@ -136,7 +137,7 @@ $(FAULTS): tests/shim/faults.c
 # UPDATE=1 rewrites the goldens in tests/cli/expected/ instead of comparing.
 check-cli: $(BIN) fixtures $(FAULTS)
 	VMCORE_TOOL=$(BIN) FIXTURES=$(BUILD)/fixtures PYTHON=$(PYTHON) \
-	  VMC_FAULTS=$(abspath $(FAULTS)) UPDATE=$(UPDATE) bash tests/cli/run.sh
+	  VMC_FAULTS=$(abspath $(FAULTS)) UPDATE=$(UPDATE) T='$(T)' bash tests/cli/run.sh
 
 check-mkcore:
 	PYTHON=$(PYTHON) bash tests/mkcore-selftest.sh
