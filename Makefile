@@ -26,6 +26,10 @@ PYTHON   ?= /usr/bin/python3
 PKGS     :=
 UNIT_PKGS := libelf
 BENCH_PKGS := libkdumpfile libaddrxlat
+# The kdump reader's page codecs (KDUMP-AND-SYMBOLS.md §C.6); its
+# write_ram decodes on two threads.
+KDUMP_PKGS := zlib lzo2 snappy libzstd
+PKGS     += $(KDUMP_PKGS)
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
 CC       ?= cc
@@ -40,6 +44,8 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) \
              -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DVMC_VERSION='"$(VERSION)"' \
              -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
+ALL_CFLAGS  += -pthread
+ALL_LDFLAGS += -pthread
 LIBS      = $(PKG_LIBS)
 
 ifdef SANITIZE
@@ -58,6 +64,7 @@ $(BUILD)/src/pagewalk/walk.o: SAN_FLAGS += -fno-sanitize-coverage=trace-cmp
 endif
 
 LIB_SRC  := $(wildcard src/base/*.c src/input/*.c src/elfcore/*.c src/open/*.c \
+                       src/kdump/*.c \
                        src/pagewalk/*.c \
                        src/ptload/*.c src/report/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
