@@ -120,6 +120,14 @@ bench-build: $(BUILD)/walk-bench
 $(BUILD)/xlat-check: tests/realguest/xlat-check.c $(BUILD)/libvmcore.a
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libvmcore.a $(ALL_LDFLAGS) $(LIBS)
 
+# The kdump test generator (tests/mkkdump.c): a host tool, built with plain
+# flags in every build, linked with the real codecs.
+MKKDUMP := $(BUILD)/mkkdump
+$(MKKDUMP): tests/mkkdump.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -g $(shell pkg-config --cflags $(KDUMP_PKGS)) \
+	  -o $@ $< $(shell pkg-config --libs $(KDUMP_PKGS))
+
 $(BUILD)/fixtures/%.core: tests/fixtures/%.core.txt tests/mkcore.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) tests/mkcore.py $< $@
@@ -141,8 +149,9 @@ $(FAULTS): tests/shim/faults.c
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 # UPDATE=1 rewrites the goldens in tests/cli/expected/ instead of comparing.
-check-cli: $(BIN) fixtures $(FAULTS)
+check-cli: $(BIN) fixtures $(FAULTS) $(MKKDUMP)
 	VMCORE_TOOL=$(BIN) FIXTURES=$(BUILD)/fixtures PYTHON=$(PYTHON) \
+	  MKKDUMP=$(abspath $(MKKDUMP)) \
 	  VMC_FAULTS=$(abspath $(FAULTS)) UPDATE=$(UPDATE) bash tests/cli/run.sh
 
 check-mkcore:

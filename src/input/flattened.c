@@ -38,7 +38,7 @@ struct flat {
 	struct flat_rec_vec recs;	/* sorted by dst, disjoint */
 };
 
-/* The last record with dst <= off, or -1 as SIZE_MAX. */
+/* The last record with dst <= off, or SIZE_MAX if none. */
 static size_t find_rec(const struct flat *f, uint64_t off)
 {
 	size_t lo = 0, hi = f->recs.n;
@@ -62,11 +62,16 @@ static struct vmc_error *flat_pread(struct vmc_input *in, void *buf,
 		return NULL;
 	if (len > in->size - off)
 		len = (size_t)(in->size - off);
-	size_t i = find_rec(f, off);
+	/* j: the record holding off, or the first one after it. */
+	size_t j = find_rec(f, off);
+	if (j == SIZE_MAX)
+		j = 0;
+	else if (off - f->recs.v[j].dst >= f->recs.v[j].size)
+		j++;
 	while (len) {
-		const struct flat_rec *r = i == SIZE_MAX ? NULL : &f->recs.v[i];
+		const struct flat_rec *r = j < f->recs.n ? &f->recs.v[j] : NULL;
 		size_t n;
-		if (r && off - r->dst < r->size) {
+		if (r && r->dst <= off) {
 			uint64_t in_rec = off - r->dst;
 			n = r->size - in_rec < len ? (size_t)(r->size - in_rec) : len;
 			size_t g;
@@ -77,11 +82,11 @@ static struct vmc_error *flat_pread(struct vmc_input *in, void *buf,
 			if (g < n)
 				return vmc_error_new(VMC_ERR_IO, "the flattened "
 						     "file shrank while being read");
+			if (in_rec + n == r->size)
+				j++;
 		} else {
 			/* A gap: zeros up to the next record. */
-			size_t next = i == SIZE_MAX ? 0 : i + 1;
-			uint64_t gap = next < f->recs.n ? f->recs.v[next].dst - off
-							: in->size - off;
+			uint64_t gap = (r ? r->dst : in->size) - off;
 			n = gap < len ? (size_t)gap : len;
 			memset(out, 0, n);
 		}
@@ -89,8 +94,6 @@ static struct vmc_error *flat_pread(struct vmc_input *in, void *buf,
 		off += n;
 		len -= n;
 		*got += n;
-		if (len)
-			i = i == SIZE_MAX ? 0 : i + 1;
 	}
 	return NULL;
 }

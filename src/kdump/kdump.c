@@ -92,8 +92,8 @@ static struct vmc_error *parse_layout(const uint8_t *h, size_t hlen,
 	const char *why = block_size_problem(f->block_size);
 	if (why)
 		return vmc_error_new(VMC_ERR_FORMAT, "block_size 0x%" PRIx32
-				     " (offset %zu, %u-bit writer's layout) %s",
-				     f->block_size, L->block_size, L->bits, why);
+				     " (offset %zu) %s", f->block_size,
+				     L->block_size, why);
 	uint64_t bs = f->block_size;
 	if (f->sub_hdr_size == 0)
 		return vmc_error_new(VMC_ERR_FORMAT, "sub_hdr_size is 0 (offset "
@@ -138,9 +138,15 @@ static struct vmc_error *read_header(struct vmc_kdump *kd,
 		return vmc_error_new(VMC_ERR_UNSUPPORTED, "a \"DISKDUMP\" file "
 				     "(the old diskdump facility's format) is not "
 				     "supported; makedumpfile's \"KDUMP   \" is");
-	if (memcmp(h, "KDUMP   ", 8) != 0)
-		return vmc_error_new(VMC_ERR_FORMAT, "no \"KDUMP   \" signature at "
-				     "offset 0");
+	if (memcmp(h, "KDUMP   ", 8) != 0) {
+		char sig[9];
+		for (int i = 0; i < 8; i++)
+			sig[i] = h[i] >= 0x20 && h[i] < 0x7f ? (char)h[i] : '?';
+		sig[8] = '\0';
+		return vmc_error_new(VMC_ERR_FORMAT, "bad signature \"%s\" at "
+				     "offset 0 (a kdump file has \"KDUMP   \")",
+				     sig);
+	}
 	kd->version = vmc_get32(h + HDR_VERSION, false);
 	if (kd->version < 1 || kd->version > 6) {
 		uint32_t be = vmc_get32(h + HDR_VERSION, true);
@@ -163,6 +169,11 @@ static struct vmc_error *read_header(struct vmc_kdump *kd,
 			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
 				*c = '?';
 	}
+	if (hlen < hdr_ilp32.size)
+		return vmc_error_new(VMC_ERR_FORMAT, "truncated kdump header (the "
+				     "file has %zu bytes; the header needs %zu, "
+				     "or %zu from a 64-bit writer)", hlen,
+				     hdr_ilp32.size, hdr_lp64.size);
 	struct hdr_fields f32 = {0};
 	*f = (struct hdr_fields){0};
 	struct vmc_error *e64 = parse_layout(h, hlen, kd->size, &hdr_lp64, f);
@@ -177,23 +188,21 @@ static struct vmc_error *read_header(struct vmc_kdump *kd,
 		*L = &hdr_ilp32;
 		return NULL;
 	}
-	bool bs64 = hlen >= hdr_lp64.size && !block_size_problem(f->block_size);
-	bool bs32 = !block_size_problem(f32.block_size);
-	if (bs64 || !bs32) {
-		struct vmc_error *e = e64;
-		if (!bs64 && hlen >= hdr_lp64.size) {
-			e = vmc_error_new(VMC_ERR_FORMAT, "%s; nor does the "
-					  "32-bit writer's layout parse (its "
-					  "block_size, at offset %zu, is 0x%" PRIx32
-					  ")", e64->msg, hdr_ilp32.block_size,
-					  f32.block_size);
-			vmc_error_free(e64);
-		}
-		vmc_error_free(e32);
-		return e;
+	/* A layout whose block size and sub-header size make sense is the
+	 * writer's, and its error is the one; else say both. */
+	bool near64 = hlen >= hdr_lp64.size && !block_size_problem(f->block_size) &&
+		      f->sub_hdr_size;
+	bool near32 = !block_size_problem(f32.block_size) && f32.sub_hdr_size;
+	if (near64 || near32) {
+		vmc_error_free(near64 ? e32 : e64);
+		return near64 ? e64 : e32;
 	}
+	struct vmc_error *e = vmc_error_new(VMC_ERR_FORMAT, "the header parses in "
+					    "neither writer's layout: 64-bit: %s; "
+					    "32-bit: %s", e64->msg, e32->msg);
 	vmc_error_free(e64);
-	return e32;
+	vmc_error_free(e32);
+	return e;
 }
 
 /* ---- the sub-header and the notes ------------------------------------------- */
@@ -305,14 +314,14 @@ static struct vmc_error *choose_arch(struct vmc_kdump *kd, enum vmc_arch *arch)
 	 * under qemu-system-x86_64: the registers' layout tells. */
 	if (p != VMC_ARCH_UNKNOWN) {
 		*arch = p;
-		kd->arch_src = p == m ? "utsname.machine and the NT_PRSTATUS size"
-				      : "the NT_PRSTATUS size (utsname.machine "
-					"says otherwise)";
+		kd->arch_src = p == m ? "by utsname.machine and the NT_PRSTATUS size"
+				      : "by the NT_PRSTATUS size; utsname.machine "
+					"says otherwise";
 		return NULL;
 	}
 	if (m != VMC_ARCH_UNKNOWN) {
 		*arch = m;
-		kd->arch_src = "utsname.machine";
+		kd->arch_src = "by utsname.machine";
 		return NULL;
 	}
 	return vmc_error_new(VMC_ERR_UNSUPPORTED, "machine \"%s\" (utsname."
@@ -729,6 +738,24 @@ static int codec_of(uint32_t flags)
 	}
 }
 
+/* Is sub the kernel's NUMBER(key) text read as hex, QEMU's mistake
+ * (dump.c vmcoreinfo_update_phys_base: qemu_strtou64(..., 16, ...))? */
+static bool qemu_hex_bug(const struct vmc_vmcoreinfo *vi, const char *key,
+			 uint64_t sub)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "NUMBER(%s)", key);
+	const char *v = vmc_vmcoreinfo_get(vi, name);
+	if (!v || !*v)
+		return false;
+	bool neg = v[0] == '-';
+	char *end;
+	uint64_t x = strtoull(v + neg, &end, 16);
+	if (*end)
+		return false;
+	return (neg ? 0 - x : x) == sub;
+}
+
 /* Which phys_base counts, and why (FORMATS.md §3.2: QEMU parses the
  * kernel's decimal NUMBER(phys_base) as hex into the sub-header). */
 static void phys_base_info(const struct vmc_kdump *kd, struct vmc_kdump_info *o)
@@ -749,8 +776,9 @@ static void phys_base_info(const struct vmc_kdump *kd, struct vmc_kdump_info *o)
 			 "VMCOREINFO's; the sub-header agrees");
 	else
 		snprintf(o->phys_base_why, sizeof(o->phys_base_why),
-			 "VMCOREINFO's: the sub-header's differs (QEMU reads "
-			 "the kernel's decimal value as hex)");
+			 "VMCOREINFO's: the sub-header's differs%s",
+			 qemu_hex_bug(vi, key, o->sub_phys_base) ?
+			 " (QEMU read the kernel's decimal value as hex)" : "");
 }
 
 struct vmc_error *vmc_kdump_info(struct vmc_kdump *kd,
@@ -793,10 +821,10 @@ struct vmc_error *vmc_kdump_info(struct vmc_kdump *kd,
 		err = kd_read_descs(kd, i, k, d);
 		for (size_t j = 0; !err && j < k; j++) {
 			int c = codec_of(d[j].flags);
-			if (c >= 0)
-				o->codec_pages[c]++;
 			if (kd_desc_is_zero(kd, &d[j]))
 				o->zero_pages++;
+			else if (c >= 0)
+				o->codec_pages[c]++;
 		}
 	}
 	o->counted_pages = n;

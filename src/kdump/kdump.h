@@ -71,7 +71,7 @@ struct vmc_kdump_info {
 	/* From the page descriptors (a pass over them; the first
 	 * counted_pages of them when there are very many). */
 	uint64_t counted_pages;
-	uint64_t codec_pages[VMC_KDUMP_NCODECS];
+	uint64_t codec_pages[VMC_KDUMP_NCODECS];	/* but zero pages */
 	uint64_t zero_pages;		/* pointing at the shared zero page */
 	/* phys_base: the sub-header's, VMCOREINFO's, which one is used. */
 	uint64_t sub_phys_base;

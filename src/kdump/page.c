@@ -373,7 +373,7 @@ static struct vmc_error *kd_read(void *ctx, uint64_t paddr, void *buf,
 			err = kd_no_data(kd, paddr);
 			break;
 		}
-		const uint8_t *page;
+		const uint8_t *page = NULL;
 		if ((err = cache_page(kd, pfn, &page))) {
 			err->code = VMC_ERR_FAULT;
 			err->addr = paddr;

@@ -228,6 +228,9 @@ struct vmc_error *kd_write_ram(void *ctx, uint64_t paddr, uint64_t len,
 	if (started && w[1].err && (!bad || w[1].err_paddr < bad->err_paddr))
 		bad = &w[1];
 	err = bad ? bad->err : NULL;
+	/* The output's writer names the output; a page's fault is the input's. */
+	if (err && err->code != VMC_ERR_IO)
+		vmc_error_prefix(err, "reading %s", kd->in->path);
 	for (int i = 0; i < (started ? 2 : 1); i++) {
 		if (w[i].err != err)
 			vmc_error_free(w[i].err);

@@ -18,7 +18,8 @@ struct vmc_source {
 };
 
 /* makedumpfile's disk_dump_header signature (KDUMP-AND-SYMBOLS.md §C.2);
- * "DISKDUMP" is the older facility's. */
+ * "DISKDUMP" is the older facility's. "KDUMP" and anything goes to the
+ * kdump reader, which names a damaged signature. */
 static bool is_kdump(struct vmc_input *in)
 {
 	uint8_t sig[8];
@@ -28,7 +29,7 @@ static bool is_kdump(struct vmc_input *in)
 		vmc_error_free(err);
 		return false;
 	}
-	return got == sizeof(sig) && (memcmp(sig, "KDUMP   ", 8) == 0 ||
+	return got == sizeof(sig) && (memcmp(sig, "KDUMP", 5) == 0 ||
 				      memcmp(sig, "DISKDUMP", 8) == 0);
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "../elfcore/elfcore.h"
+#include "../kdump/kdump.h"
 #include "../pagewalk/pagewalk.h"
 #include "../ptload/ptload.h"
 
@@ -21,9 +22,11 @@ enum vmc_seg_sort { VMC_SORT_INDEX, VMC_SORT_PADDR, VMC_SORT_VADDR };
 
 /* `info`: format, CPUs with registers and paging mode, RAM map, PT_LOAD
  * counts, notes, VMCOREINFO summary. elf, when the dump was read by the ELF
- * reader, adds what its headers say. */
+ * reader, adds what its headers say; kd, when the kdump reader read it,
+ * what its headers, bitmaps and descriptors say (it reads them all). */
 struct vmc_error *vmc_report_info(FILE *out, const struct vmc_dump *d,
 				  const struct vmc_core *elf,
+				  struct vmc_kdump *kd,
 				  const struct vmc_report_opts *opts);
 
 /* `ptload --list`: one row per PT_LOAD of segs (any segment array: the
