@@ -184,7 +184,7 @@ deps:
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_NAMES   := elfcore vmcoreinfo notes walk plan translate x86-tables \
-                remap-oracle
+                remap-oracle kdump
 FUZZ_BINS     = $(FUZZ_NAMES:%=$(BUILD)/fuzz-%)
 FUZZ_SEEDS_TXT := $(wildcard tests/fuzz/seeds/*.core.txt)
 FUZZ_SEED_CORES = $(FUZZ_SEEDS_TXT:tests/fuzz/seeds/%.core.txt=$(BUILD)/seed-cores/%.core)
@@ -211,11 +211,36 @@ $(BUILD)/seed-cores/%.core: tests/fuzz/seeds/%.core.txt tests/mkcore.py
 	$(PYTHON) tests/mkcore.py $< $@
 
 # Seeds: regenerated whenever a fixture or the generator changes.
-fuzz-seeds: $(BUILD)/seeds/.stamp
+fuzz-seeds: $(BUILD)/seeds/.stamp $(BUILD)/seeds/kdump/.stamp
 $(BUILD)/seeds/.stamp: $(FIXTURES) $(FUZZ_SEED_CORES) tests/fuzz/mkseeds.py
 	rm -rf $(BUILD)/seeds
 	$(PYTHON) tests/fuzz/mkseeds.py $(BUILD)/fixtures:$(BUILD)/seed-cores \
 	  tests/fixtures:tests/fuzz/seeds $(BUILD)/seeds
+	touch $@
+
+# The kdump harness's seeds: mkkdump's variants of small fixtures (each
+# codec, both writers, old versions, 64K blocks, excluded and lost pages,
+# flattened, damaged pages), made after mkseeds.py (which empties seeds/).
+KDUMP_SEEDS := x86_64-basic.core:zlib:--codec=zlib \
+  x86_64-basic.core:lzo:--codec=lzo x86_64-basic.core:snappy:--codec=snappy \
+  x86_64-basic.core:zstd:--codec=zstd x86_64-basic.core:raw:--codec=raw \
+  x86_64-basic.core:l32:--layout=32,--codec=mixed \
+  x86_64-basic.core:v3:--version=3 x86_64-basic.core:v1:--version=1 \
+  x86_64-basic.core:excl:--exclude=0x180000-0x182000,--exclude-zero \
+  x86_64-basic.core:inc:--incomplete=3 \
+  x86_64-basic.core:flat:--flat,--flat-shuffle,--flat-gaps,--flat-chunk=3000 \
+  x86_64-basic.core:corrupt:--codec=zstd,--damage=corrupt \
+  x86_64-basic.core:short:--codec=snappy,--damage=page-size \
+  aarch64-basic.core:a64k:--block-size=65536,--codec=mixed \
+  x86-32bit-nopse.core:i386:--layout=32,--codec=lzo \
+  x86-4level.core:x4l:--codec=mixed
+$(BUILD)/seeds/kdump/.stamp: $(BUILD)/seeds/.stamp $(MKKDUMP) $(FIXTURES)
+	rm -rf $(BUILD)/seeds/kdump && mkdir -p $(BUILD)/seeds/kdump
+	for s in $(KDUMP_SEEDS); do \
+	  in=$${s%%:*}; rest=$${s#*:}; name=$${rest%%:*}; opts=$${rest#*:}; \
+	  $(MKKDUMP) $$(echo $$opts | tr , ' ') $(BUILD)/fixtures/$$in \
+	    $(BUILD)/seeds/kdump/$$name.kdump || exit 1; \
+	done
 	touch $@
 
 check-fuzz: fuzz-build

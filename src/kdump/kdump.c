@@ -247,6 +247,7 @@ static struct vmc_error *region(struct vmc_kdump *kd, uint64_t off,
 				uint64_t len, const char *what,
 				const uint8_t **p, uint8_t **owned)
 {
+	*owned = NULL;
 	if (!vmc_range_ok(off, len, kd->size))
 		return vmc_error_new(VMC_ERR_FORMAT, "the %s (offset 0x%" PRIx64
 				     ", 0x%" PRIx64 " bytes) lie outside the file "
@@ -358,8 +359,8 @@ static struct vmc_error *read_notes(struct vmc_kdump *kd,
 	}
 	/* Version 3 (or notes without it): VMCOREINFO on its own. */
 	if (!kd->notes.have_vmcoreinfo && sf->size_vmcoreinfo) {
-		const uint8_t *p;
-		uint8_t *owned;
+		const uint8_t *p = NULL;
+		uint8_t *owned = NULL;
 		err = region(kd, sf->off_vmcoreinfo, sf->size_vmcoreinfo,
 			     "VMCOREINFO bytes", &p, &owned);
 		if (!err)

@@ -107,7 +107,7 @@ static void report(const struct vmc_dump *d, const struct vmc_core *core)
 	const struct vmc_segment *segs = vmc_core_segments(core, &n);
 	for (int json = 0; json < 2; json++) {
 		struct vmc_report_opts ro = { .json = json, .verbose = 1 };
-		fuzz_error_free(vmc_report_info(devnull, d, core, &ro));
+		fuzz_error_free(vmc_report_info(devnull, d, core, NULL, &ro));
 		fuzz_error_free(vmc_report_ptloads(devnull, d, segs, n,
 						   json ? VMC_SORT_PADDR
 							: VMC_SORT_VADDR, &ro));

@@ -22,7 +22,7 @@ limits=(-rss_limit_mb=2048 -timeout=10)
 stop=()
 [ -n "${RUNS:-}" ] && stop=(-runs="$RUNS")
 
-all=(elfcore vmcoreinfo notes walk plan translate x86-tables remap-oracle)
+all=(elfcore vmcoreinfo notes walk plan translate x86-tables remap-oracle kdump)
 names=("$@")
 [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 
