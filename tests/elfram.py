@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""elfram.py REF OUT [--subset] [--absent RANGES] -- compare two ELF cores' RAM.
+"""elfram.py REF OUT [--subset [--absent RANGES] | --no-coverage] -- compare two ELF cores' RAM.
 
 An independent check of vmcore-tool's outputs (convert, remap): reads the
 PT_LOADs of both cores with the standard library only (ELF32/ELF64,
@@ -11,7 +11,9 @@ p_paddr, and compares.
   - unless --subset, OUT must hold all of REF's RAM;
   - with --subset, REF's RAM that OUT lacks must be all zero bytes or lie in
     the ranges given by --absent (a file of "START END" hex lines, END
-    exclusive: the pages a kdump dump excluded).
+    exclusive: the pages a kdump dump excluded);
+  - with --no-coverage, what OUT lacks is not looked at (a dump whose writer
+    saw less RAM than REF has, as makedumpfile sees System RAM only).
 
 Prints one line: "equal: N bytes in M ranges (K absent)"; exit 0 when equal,
 1 when not (naming the first differing physical address), 2 on bad input.
@@ -87,13 +89,14 @@ def locate(ranges, paddr):
 def main(argv):
     args = argv[1:]
     subset = "--subset" in args
+    coverage = "--no-coverage" not in args
     absent = []
     if "--absent" in args:
         k = args.index("--absent")
         with open(args[k + 1]) as f:
             absent = [tuple(int(x, 16) for x in line.split()) for line in f if line.strip()]
         del args[k:k + 2]
-    args = [a for a in args if a != "--subset"]
+    args = [a for a in args if a not in ("--subset", "--no-coverage")]
     if len(args) != 2:
         print(__doc__.strip().splitlines()[0], file=sys.stderr)
         return 2
@@ -131,7 +134,7 @@ def main(argv):
     missing_absent = 0
     import bisect
     starts = [a for a, _ in have]
-    for s, e in merged(ref):
+    for s, e in merged(ref) if coverage else []:
         pos = s
         while pos < e:
             i = bisect.bisect_right(starts, pos) - 1
