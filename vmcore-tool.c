@@ -311,7 +311,8 @@ static int cmd_info(int argc, char **argv)
 	if (status)
 		return status;
 	return session_end(&s, vmc_report_info(stdout, s.dump,
-					       vmc_source_elf(s.src), &s.ro), 0);
+					       vmc_source_elf(s.src),
+					       vmc_source_kdump(s.src), &s.ro), 0);
 }
 
 /* ---- ptload ----------------------------------------------------------------- */
