@@ -35,6 +35,8 @@
  *                      corrupt, codec-flags, truncate=N, flat-negative,
  *                      flat-overlap, flat-truncated, flat-no-end
  *                      (page damages hit the first dumped non-zero page)
+ *   --damage-pfn=N     ... or page N instead (repeatable; a zero page is
+ *                      then stored compressed, not shared)
  *
  * Prints nothing on success; exit 1 on an error.
  */
@@ -194,6 +196,8 @@ static struct {
 	uint64_t flat_chunk;
 	const char *damage;
 	uint64_t damage_arg;
+	uint64_t *dpfn;
+	size_t ndpfn;
 } o = { .codec = C_ZLIB, .layout = 64, .version = 6, .incomplete = -1,
 	.flat_chunk = 4096 };
 
@@ -222,7 +226,7 @@ static void parse_args(int argc, char **argv, const char **in, const char **out)
 		{ "machine", 1, 0, 'm' }, { "phys-base", 1, 0, 'p' },
 		{ "flat", 0, 0, 'F' }, { "flat-chunk", 1, 0, 'C' },
 		{ "flat-shuffle", 0, 0, 'S' }, { "flat-gaps", 0, 0, 'G' },
-		{ "damage", 1, 0, 'd' }, { 0 },
+		{ "damage", 1, 0, 'd' }, { "damage-pfn", 1, 0, 'P' }, { 0 },
 	};
 	int k;
 	while ((k = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -267,6 +271,10 @@ static void parse_args(int argc, char **argv, const char **in, const char **out)
 			o.damage = optarg;
 			break;
 		}
+		case 'P':
+			o.dpfn = realloc(o.dpfn, (o.ndpfn + 1) * sizeof(*o.dpfn));
+			o.dpfn[o.ndpfn++] = num(optarg);
+			break;
 		default: exit(64);
 		}
 	}
@@ -342,6 +350,14 @@ static void pwrite_all(int fd, const void *buf, size_t n, uint64_t off)
 		n -= (size_t)w;
 		off += (uint64_t)w;
 	}
+}
+
+static bool damage_pfn(uint64_t pfn)
+{
+	for (size_t i = 0; i < o.ndpfn; i++)
+		if (o.dpfn[i] == pfn)
+			return true;
+	return false;
 }
 
 static bool excluded(uint64_t pa, uint64_t bs)
@@ -512,14 +528,15 @@ static uint64_t write_kdump(const struct core *c, int fd)
 		k++;
 		ram_bytes(c, pfn * bs, page, bs);
 		bool zero = page[0] == 0 && !memcmp(page, page + 1, bs - 1);
-		if (zero && !o.no_zero_page) {
+		bool chosen = o.damage && o.ndpfn && damage_pfn(pfn);
+		if (zero && !o.no_zero_page && !chosen) {
 			put64(d, zero_off);
 			put32(d + 8, (uint32_t)bs);
 			continue;
 		}
 		static const enum codec rot[] = { C_ZLIB, C_LZO, C_SNAPPY, C_ZSTD, C_RAW };
 		enum codec cc = o.codec == C_MIXED ? rot[pfn % 5] : o.codec;
-		bool target = !damaged && !zero && o.damage;
+		bool target = o.ndpfn ? chosen : !damaged && !zero && o.damage;
 		size_t n = bs;
 		if (target && damage("page-size")) {
 			cc = cc == C_RAW ? C_ZLIB : cc;
@@ -553,7 +570,7 @@ static uint64_t write_kdump(const struct core *c, int fd)
 			else if (damage("codec-flags"))
 				put32(d + 12, 0x40);
 		}
-		damaged |= target;
+		damaged |= target && !o.ndpfn;
 		pos += len;
 	}
 	pwrite_all(fd, descs, ndumped * 24, desc_off);

@@ -208,6 +208,16 @@ for c in zlib lzo snappy zstd; do
 	bad_page corrupt-$c "$C data is corrupt" --codec=$c --damage=corrupt
 done
 bad_page codec-flags 'unknown compression flags 0x40 in its descriptor$' --damage=codec-flags
+# Two threads decode (the caller even 1M chunks, a worker odd ones): the
+# lowest bad page is reported, whichever thread meets its error first.
+kd --damage=corrupt --damage-pfn=0x1180 --damage-pfn=0x1100 --damage-pfn=0x3000 \
+	sample-x86_64.core kd-det.kdump
+for i in 1 2 3 4; do
+	expect_grep kdump-lowest-bad-pfn-$i 2 '^vmcore-tool: kd-det.elf: reading kd-det.kdump: pfn 0x1100 \(physical 0x1100000\): zlib data is corrupt' \
+		"$VT" convert kd-det.kdump -o kd-det.elf
+done
+expect_grep kdump-lowest-bad-pfn-remap 2 'reading kd-det.kdump: pfn 0x1100 \(physical 0x1100000\)' \
+	"$VT" remap kd-det.kdump -o kd-det.elf
 expect_grep kdump-bad-read-fault 2 'pfn 0x180 \(physical 0x180000\): zstd data is corrupt' \
 	"$VT" read --phys kd-corrupt-zstd.kdump 0x180000 16
 # Recoverable: a max_mapnr the bitmaps cannot hold, a dumped "hole".
