@@ -219,20 +219,20 @@ $(BUILD)/seeds/.stamp: $(FIXTURES) $(FUZZ_SEED_CORES) tests/fuzz/mkseeds.py
 # The kdump harness's seeds: mkkdump's variants of small fixtures (each
 # codec, both writers, old versions, 64K blocks, excluded and lost pages,
 # flattened, damaged pages), made after mkseeds.py (which empties seeds/).
-KDUMP_SEEDS := x86_64-basic.core:zlib:--codec=zlib \
-  x86_64-basic.core:lzo:--codec=lzo x86_64-basic.core:snappy:--codec=snappy \
-  x86_64-basic.core:zstd:--codec=zstd x86_64-basic.core:raw:--codec=raw \
-  x86_64-basic.core:l32:--layout=32,--codec=mixed \
-  x86_64-basic.core:v3:--version=3 x86_64-basic.core:v1:--version=1 \
-  x86_64-basic.core:excl:--exclude=0x180000-0x182000,--exclude-zero \
-  x86_64-basic.core:inc:--incomplete=3 \
-  x86_64-basic.core:flat:--flat,--flat-shuffle,--flat-gaps,--flat-chunk=3000 \
-  x86_64-basic.core:corrupt:--codec=zstd,--damage=corrupt \
-  x86_64-basic.core:short:--codec=snappy,--damage=page-size \
+KDUMP_SEEDS := x86-4level.core:zlib:--codec=zlib \
+  x86-4level.core:lzo:--codec=lzo x86-4level.core:snappy:--codec=snappy \
+  x86-4level.core:zstd:--codec=zstd x86-4level.core:raw:--codec=raw \
+  x86-4level.core:l32:--layout=32,--codec=mixed \
+  x86-4level.core:v3:--version=3 x86-4level.core:v1:--version=1 \
+  x86-4level.core:excl:--exclude=0x10000-0x12000,--exclude-zero \
+  x86-4level.core:inc:--incomplete=3 \
+  x86-4level.core:flat:--flat,--flat-shuffle,--flat-gaps,--flat-chunk=3000 \
+  x86-4level.core:corrupt:--codec=zstd,--damage=corrupt \
+  x86-4level.core:short:--codec=snappy,--damage=page-size \
   aarch64-basic.core:a64k:--block-size=65536,--codec=mixed \
   x86-32bit-nopse.core:i386:--layout=32,--codec=lzo \
-  x86-4level.core:x4l:--codec=mixed
-$(BUILD)/seeds/kdump/.stamp: $(BUILD)/seeds/.stamp $(MKKDUMP) $(FIXTURES)
+  x86_64-basic.core:high:--codec=mixed
+$(BUILD)/seeds/kdump/.stamp: $(BUILD)/seeds/.stamp $(MKKDUMP) $(FIXTURES) Makefile
 	rm -rf $(BUILD)/seeds/kdump && mkdir -p $(BUILD)/seeds/kdump
 	for s in $(KDUMP_SEEDS); do \
 	  in=$${s%%:*}; rest=$${s#*:}; name=$${rest%%:*}; opts=$${rest#*:}; \
