@@ -4,6 +4,10 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+# The vmlinux search looks under this root only: a debug package installed
+# on the machine must not change what the tests see (t-symbols.sh builds
+# its own roots).
+export VMCORE_TOOL_DEBUG_ROOT=/nonexistent/vmcore-tool-tests
 for t in "$here"/t-*.sh; do
 	. "$t"
 done

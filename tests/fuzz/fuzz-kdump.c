@@ -188,7 +188,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_error_free(err);
 	for (int json = 0; json < 2; json++) {
 		struct vmc_report_opts ro = { .json = json, .verbose = 1 };
-		fuzz_error_free(vmc_report_info(devnull, d, NULL, kd, &ro));
+		fuzz_error_free(vmc_report_info(devnull, d, NULL, kd, NULL, &ro));
 	}
 	check_write(d);
 	check_plan(d);

@@ -44,6 +44,7 @@ max_len_of() {
 	vmcoreinfo) echo 8192 ;;
 	notes) echo 32768 ;;
 	x86-tables) echo 262160 ;;
+	symbols) echo 65536 ;;
 	*) echo 600000 ;;
 	esac
 }
