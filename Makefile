@@ -3,6 +3,7 @@
 #   make check           unit tests, fixture and CLI tests (and, with CI=true,
 #                        the real-guest suite)
 #   make check-cli UPDATE=1  rewrite the CLI goldens (tests/cli/README.md)
+#   make check-cli T=NAME    run tests/cli/t-NAME.sh only
 #   make check-real      real Linux guests in QEMU (tests/realguest/)
 #   make check-sanitize  the suite again under ASan + UBSan (build-san/)
 #   make fuzz-build      the libFuzzer harnesses and their seeds (build-fuzz/;
@@ -20,12 +21,17 @@ BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 BUILD    ?= build
 PYTHON   ?= /usr/bin/python3
-# Link only what the code uses: the product needs no library yet; the unit
-# tests cross-check our ELF reader against libelf; the walker benchmark runs
-# libkdumpfile side by side.
-PKGS     :=
+# Link only what the code uses: the product reads a vmlinux's symbols with
+# libdw (libdwfl) and libelf (src/symbols/); the unit tests cross-check our
+# ELF reader against libelf; the walker benchmark runs libkdumpfile side by
+# side.
+PKGS     := libdw libelf
 UNIT_PKGS := libelf
 BENCH_PKGS := libkdumpfile libaddrxlat
+# The kdump reader's page codecs (KDUMP-AND-SYMBOLS.md §C.6); its
+# write_ram decodes on two threads.
+KDUMP_PKGS := zlib lzo2 snappy libzstd
+PKGS     += $(KDUMP_PKGS)
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
 CC       ?= cc
@@ -40,6 +46,8 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) \
              -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DVMC_VERSION='"$(VERSION)"' \
              -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
+ALL_CFLAGS  += -pthread
+ALL_LDFLAGS += -pthread
 LIBS      = $(PKG_LIBS)
 
 ifdef SANITIZE
@@ -57,11 +65,8 @@ SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined \
 $(BUILD)/src/pagewalk/walk.o: SAN_FLAGS += -fno-sanitize-coverage=trace-cmp
 endif
 
-LIB_SRC  := $(wildcard src/base/*.c src/input/*.c src/elfcore/*.c src/open/*.c \
-                       src/pagewalk/*.c \
-                       src/ptload/*.c src/report/*.c)
-# The kernel's own data: VMCOREINFO in RAM, completions, the printk ring.
-LIB_SRC  += $(wildcard src/kernel/*.c)
+# Every module's sources: a new module in src/ needs no line here.
+LIB_SRC  := $(wildcard src/*/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/vmcore-tool.o
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -115,6 +120,14 @@ bench-build: $(BUILD)/walk-bench
 $(BUILD)/xlat-check: tests/realguest/xlat-check.c $(BUILD)/libvmcore.a
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libvmcore.a $(ALL_LDFLAGS) $(LIBS)
 
+# The kdump test generator (tests/mkkdump.c): a host tool, built with plain
+# flags in every build, linked with the real codecs.
+MKKDUMP := $(BUILD)/mkkdump
+$(MKKDUMP): tests/mkkdump.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -g $(shell pkg-config --cflags $(KDUMP_PKGS)) \
+	  -o $@ $< $(shell pkg-config --libs $(KDUMP_PKGS))
+
 $(BUILD)/fixtures/%.core: tests/fixtures/%.core.txt tests/mkcore.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) tests/mkcore.py $< $@
@@ -136,9 +149,10 @@ $(FAULTS): tests/shim/faults.c
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 # UPDATE=1 rewrites the goldens in tests/cli/expected/ instead of comparing.
-check-cli: $(BIN) fixtures $(FAULTS)
+check-cli: $(BIN) fixtures $(FAULTS) $(MKKDUMP)
 	VMCORE_TOOL=$(BIN) FIXTURES=$(BUILD)/fixtures PYTHON=$(PYTHON) \
-	  VMC_FAULTS=$(abspath $(FAULTS)) UPDATE=$(UPDATE) bash tests/cli/run.sh
+	  MKKDUMP=$(abspath $(MKKDUMP)) \
+	  VMC_FAULTS=$(abspath $(FAULTS)) UPDATE=$(UPDATE) T='$(T)' bash tests/cli/run.sh
 
 check-mkcore:
 	PYTHON=$(PYTHON) bash tests/mkcore-selftest.sh
@@ -170,7 +184,7 @@ deps:
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_NAMES   := elfcore vmcoreinfo notes walk plan translate x86-tables \
-                remap-oracle
+                remap-oracle symbols kdump
 # kernel/: the printk ring decoders, the search for VMCOREINFO in RAM.
 FUZZ_NAMES   += printk vmcoreinfo-ram
 FUZZ_BINS     = $(FUZZ_NAMES:%=$(BUILD)/fuzz-%)
@@ -199,11 +213,37 @@ $(BUILD)/seed-cores/%.core: tests/fuzz/seeds/%.core.txt tests/mkcore.py
 	$(PYTHON) tests/mkcore.py $< $@
 
 # Seeds: regenerated whenever a fixture or the generator changes.
-fuzz-seeds: $(BUILD)/seeds/.stamp
-$(BUILD)/seeds/.stamp: $(FIXTURES) $(FUZZ_SEED_CORES) tests/fuzz/mkseeds.py
+fuzz-seeds: $(BUILD)/seeds/.stamp $(BUILD)/seeds/kdump/.stamp
+$(BUILD)/seeds/.stamp: $(FIXTURES) $(FUZZ_SEED_CORES) tests/fuzz/mkseeds.py \
+                       tests/mkcore.py
 	rm -rf $(BUILD)/seeds
 	$(PYTHON) tests/fuzz/mkseeds.py $(BUILD)/fixtures:$(BUILD)/seed-cores \
 	  tests/fixtures:tests/fuzz/seeds $(BUILD)/seeds
+	touch $@
+
+# The kdump harness's seeds: mkkdump's variants of small fixtures (each
+# codec, both writers, old versions, 64K blocks, excluded and lost pages,
+# flattened, damaged pages), made after mkseeds.py (which empties seeds/).
+KDUMP_SEEDS := x86-4level.core:zlib:--codec=zlib \
+  x86-4level.core:lzo:--codec=lzo x86-4level.core:snappy:--codec=snappy \
+  x86-4level.core:zstd:--codec=zstd x86-4level.core:raw:--codec=raw \
+  x86-4level.core:l32:--layout=32,--codec=mixed \
+  x86-4level.core:v3:--version=3 x86-4level.core:v1:--version=1 \
+  x86-4level.core:excl:--exclude=0x10000-0x12000,--exclude-zero \
+  x86-4level.core:inc:--incomplete=3 \
+  x86-4level.core:flat:--flat,--flat-shuffle,--flat-gaps,--flat-chunk=3000 \
+  x86-4level.core:corrupt:--codec=zstd,--damage=corrupt \
+  x86-4level.core:short:--codec=snappy,--damage=page-size \
+  aarch64-basic.core:a64k:--block-size=65536,--codec=mixed \
+  x86-32bit-nopse.core:i386:--layout=32,--codec=lzo \
+  x86_64-basic.core:high:--codec=mixed
+$(BUILD)/seeds/kdump/.stamp: $(BUILD)/seeds/.stamp $(MKKDUMP) $(FIXTURES) Makefile
+	rm -rf $(BUILD)/seeds/kdump && mkdir -p $(BUILD)/seeds/kdump
+	for s in $(KDUMP_SEEDS); do \
+	  in=$${s%%:*}; rest=$${s#*:}; name=$${rest%%:*}; opts=$${rest#*:}; \
+	  $(MKKDUMP) $$(echo $$opts | tr , ' ') $(BUILD)/fixtures/$$in \
+	    $(BUILD)/seeds/kdump/$$name.kdump || exit 1; \
+	done
 	touch $@
 
 check-fuzz: fuzz-build
@@ -217,7 +257,8 @@ comma := ,
 
 # The README's main job: remap the bundled sample core (derived from a real
 # Debian guest, tests/fixtures/README.md), then show that gdb reads kernel
-# memory from the result by virtual address.
+# memory from the result by virtual address; names come from the small
+# kallsyms table in the sample (no vmlinux needed).
 SAMPLE     := $(BUILD)/fixtures/sample-x86_64.core
 SAMPLE_OUT := $(BUILD)/sample-gdb.elf
 BANNER_VA  := 0xffffffff97d61900
@@ -226,14 +267,20 @@ sample: vmcore-tool $(SAMPLE)
 	$(BIN) ptload --list $(SAMPLE)
 	@echo
 	@echo '== remap: walk its page tables, write a core gdb reads by virtual address'
+	@echo '   (it prints the gdb command for the output, KASLR offset included)'
 	$(BIN) remap --force $(SAMPLE) -o $(SAMPLE_OUT)
 	$(BIN) ptload --list $(SAMPLE_OUT) | tail -n 1
 	@echo
-	@echo '== linux_banner at $(BANNER_VA), through the page tables'
-	$(BIN) vtop $(SAMPLE) $(BANNER_VA)
+	@echo '== linux_banner by name (kallsyms in the dump), through the page tables'
+	$(BIN) vtop $(SAMPLE) linux_banner
+	$(BIN) read $(SAMPLE) linux_banner 200
 	@echo
 	@echo '== gdb reads it from the output by virtual address'
 	gdb -batch -nx -ex 'core-file $(SAMPLE_OUT)' -ex 'x/s $(BANNER_VA)'
+	@echo
+	@echo '== or in one step: vmcore-tool gdb remaps (cached) and runs gdb;'
+	@echo '   with the kernel'"'"'s vmlinux (--vmlinux, or installed) it adds symbol-file -o OFFSET'
+	XDG_CACHE_HOME=$(abspath $(BUILD))/cache $(BIN) gdb $(SAMPLE) -- -batch -nx -ex 'x/s $(BANNER_VA)'
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

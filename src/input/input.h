@@ -77,6 +77,14 @@ struct vmc_error *vmc_input_peel(struct vmc_input **in, struct vmc_warnings *ws)
 
 void vmc_input_close(struct vmc_input *in);
 
+/* ---- layers (each replaces *in by the decoded stream; on error *in is
+ * left for the caller to close, or NULL when already closed) ---- */
+
+/* makedumpfile's flattened records (flattened.c): one pass over the record
+ * headers, a sorted index of 24 bytes a record; gaps read as zeros. */
+struct vmc_error *vmc_input_flattened(struct vmc_input **in,
+				      struct vmc_warnings *ws);
+
 /* Read exactly len bytes at off. Past the end is a VMC_ERR_FORMAT error
  * "<what> (offset 0x…, 0x… bytes) runs past the end of the stream (0x…
  * bytes)". */

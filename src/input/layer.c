@@ -33,7 +33,6 @@ static bool starts_with(struct vmc_input *in, const void *magic, size_t n)
 
 struct vmc_error *vmc_input_peel(struct vmc_input **in, struct vmc_warnings *ws)
 {
-	(void)ws;
 	for (unsigned depth = 0;; depth++) {
 		const char *what = NULL;
 		if (starts_with(*in, gzip_magic, sizeof(gzip_magic)))
@@ -49,6 +48,12 @@ struct vmc_error *vmc_input_peel(struct vmc_input **in, struct vmc_warnings *ws)
 					     "more than %d layers of compression "
 					     "(%s inside %s)", MAX_LAYERS, what,
 					     (*in)->layers);
+		if (strcmp(what, "flattened") == 0) {
+			struct vmc_error *err = vmc_input_flattened(in, ws);
+			if (err)
+				return err;
+			continue;
+		}
 		return vmc_error_new(VMC_ERR_UNSUPPORTED,
 				     "%s input is not supported yet", what);
 	}

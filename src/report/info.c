@@ -10,6 +10,7 @@
 #include "../kernel/kernel.h"
 #include "../ptload/ptload.h"
 #include "json.h"
+#include "strip.h"
 
 /* VMCOREINFO keys worth a line in the summary, in display order. */
 static const char *const vmcoreinfo_summary[] = {
@@ -119,16 +120,216 @@ static struct vmc_error *default_root(const struct vmc_dump *d,
 	return vmc_choose_root(d, &req, rc);
 }
 
+/* ---- kdump: what only its headers, bitmaps and descriptors say ---------- */
+
+static const struct {
+	uint32_t bit;
+	const char *name;
+} kdump_status_bits[] = {	/* diskdump_mod.h DUMP_DH_* */
+	{ 0x1, "zlib" }, { 0x2, "lzo" }, { 0x4, "snappy" },
+	{ 0x8, "INCOMPLETE" }, { 0x10, "excluded-vmemmap" }, { 0x20, "zstd" },
+};
+
+#define NSTATUS (sizeof(kdump_status_bits) / sizeof(kdump_status_bits[0]))
+
+static void text_kdump(FILE *out, const struct vmc_dump *d,
+		       const struct vmc_kdump_info *k)
+{
+	char h[32];
+	fprintf(out, "format:      kdump%s%s%s, %s (%s)\n",
+		d->layers && d->layers[0] ? " (in " : "",
+		d->layers && d->layers[0] ? d->layers : "",
+		d->layers && d->layers[0] ? ")" : "",
+		vmc_arch_name(d->arch), k->arch_src);
+	fprintf(out, "kdump:       header version %" PRIu32 ", %u-bit writer's "
+		"layout, block size %" PRIu32 "; guest pages %s (%s); "
+		"utsname.machine \"%s\"\n", k->header_version, k->writer_bits,
+		k->block_size, vmc_human_size(k->guest_page_size, h, sizeof(h)),
+		k->page_size_src, k->machine);
+	fprintf(out, "status:      0x%" PRIx32, k->status);
+	const char *sep = " (";
+	for (size_t i = 0; i < NSTATUS; i++)
+		if (k->status & kdump_status_bits[i].bit) {
+			fprintf(out, "%s%s", sep, kdump_status_bits[i].name);
+			sep = ", ";
+		}
+	fputs(sep[0] == ',' ? ")" : "", out);
+	if (k->dump_level >= 0)
+		fprintf(out, "; dump level %" PRId32, k->dump_level);
+	fputc('\n', out);
+	fprintf(out, "pages:       %" PRIu64 " dumped, %" PRIu64 " excluded, "
+		"%" PRIu64 " missing", k->dumped_pages, k->excluded_pages,
+		k->missing_pages);
+	if (k->missing_pages)
+		fprintf(out, " (from pfn 0x%" PRIx64 " on: %s)", k->stop_pfn,
+			k->incomplete ? "the dump is incomplete"
+				      : "the file is truncated");
+	fprintf(out, "; of %" PRIu64 " %s: %" PRIu64 " zero (shared)",
+		k->counted_pages, k->counted_pages < k->dumped_pages - k->missing_pages
+		? "counted" : "in the file", k->zero_pages);
+	for (int c = 0; c < VMC_KDUMP_NCODECS; c++)
+		if (k->codec_pages[c])
+			fprintf(out, ", %" PRIu64 " %s", k->codec_pages[c],
+				vmc_kdump_codec_name(c));
+	fputc('\n', out);
+	if (k->have_vmcoreinfo_phys_base)
+		fprintf(out, "phys_base:   0x%" PRIx64 " (VMCOREINFO %s); the "
+			"sub-header says 0x%" PRIx64 "; using %s\n",
+			k->vmcoreinfo_phys_base, k->vmcoreinfo_phys_base_key,
+			k->sub_phys_base, k->phys_base_why);
+	else
+		fprintf(out, "phys_base:   0x%" PRIx64 " (the sub-header); using "
+			"%s\n", k->sub_phys_base, k->phys_base_why);
+}
+
+/* RAM the dump leaves out: excluded or lost pages. */
+static void text_absent(FILE *out, const struct vmc_dump *d,
+			const struct vmc_report_opts *opts)
+{
+	char h[32];
+	if (!d->nabsent)
+		return;
+	fprintf(out, "absent:      %zu range%s, 0x%" PRIx64 " bytes (%s): "
+		"excluded from the dump or lost; reads there fail%s\n",
+		d->nabsent, d->nabsent == 1 ? "" : "s", d->absent_bytes,
+		vmc_human_size(d->absent_bytes, h, sizeof(h)),
+		opts->verbose ? "" : " (-v lists them)");
+	for (size_t i = 0; opts->verbose && i < d->nabsent; i++)
+		fprintf(out, "  0x%016" PRIx64 "-0x%016" PRIx64 "  %8s\n",
+			d->absent[i].paddr, d->absent[i].paddr + d->absent[i].size,
+			vmc_human_size(d->absent[i].size, h, sizeof(h)));
+}
+
+/* ---- symbols ------------------------------------------------------------ */
+
+/* Kernel addresses by name: " <name+0xoff>" into buf, or "" (no symbols,
+ * no symbol there, or an address below the kernel half). */
+struct namer {
+	struct vmc_symbols *syms;
+	bool have_kstart;
+	uint64_t kstart;
+};
+
+static void namer_init(struct namer *n, const struct vmc_dump *d,
+		       struct vmc_symbols *syms)
+{
+	*n = (struct namer){ .syms = syms };
+	struct vmc_view v;
+	struct vmc_root_request req = { .cpu = -1 };
+	struct vmc_error *err = syms ? vmc_view_open(d, &req, &v) : NULL;
+	if (syms && !err) {
+		n->have_kstart = true;
+		n->kstart = v.kernel_start;
+	}
+	vmc_error_free(err);
+}
+
+static const char *name_of(const struct namer *n, uint64_t vaddr, char *buf,
+			   size_t sz)
+{
+	buf[0] = '\0';
+	if (!n->syms || !n->have_kstart || vaddr < n->kstart)
+		return NULL;
+	return vmc_symbols_format(n->syms, vaddr, buf, sz) ? buf : NULL;
+}
+
+/* "pc 0x... <name+0x1f>" */
+static void text_addr(FILE *out, const struct namer *n, const char *what,
+		      uint64_t vaddr)
+{
+	char name[160];
+	fprintf(out, "  %s 0x%016" PRIx64, what, vaddr);
+	if (name_of(n, vaddr, name, sizeof(name)))
+		fprintf(out, " <%s>", name);
+}
+
+static const char *const kaslr_how[] = {
+	[VMC_KASLR_UNKNOWN] = "unknown",
+	[VMC_KASLR_KERNELOFFSET] = "kerneloffset",
+	[VMC_KASLR_STEXT] = "stext",
+	[VMC_KASLR_PAGETABLES] = "pagetables",
+};
+
+static void text_symbols(FILE *out, struct vmc_symbols *syms, bool verbose)
+{
+	const struct vmc_kaslr *k = vmc_symbols_kaslr(syms);
+	if (k->how == VMC_KASLR_UNKNOWN)
+		fprintf(out, "kaslr:       %s\n", k->why);
+	else
+		fprintf(out, "kaslr:       0x%" PRIx64 " (%s)\n", k->offset, k->why);
+	struct vmc_vmlinux_info vm;
+	vmc_symbols_vmlinux(syms, &vm);
+	if (vm.path)
+		fprintf(out, "vmlinux:     %s (%s; %s)\n", vm.path, vm.how,
+			vm.verified ? "build-id matches" :
+			"build-id not checked");
+	else if (verbose)
+		fprintf(out, "vmlinux:     none: %s\n", vm.why);
+	else
+		fprintf(out, "vmlinux:     none found (--vmlinux PATH gives one; "
+			"-v says where it looked)\n");
+	struct vmc_kallsyms_info ki;
+	const struct vmc_symtab *t;
+	struct vmc_error *err = vmc_symbols_table(syms, VMC_SYMS_KALLSYMS, &t);
+	if (!err && vmc_symbols_kallsyms_info(syms, &ki))
+		fprintf(out, "kallsyms:    %" PRIu32 " symbols in the dump (%s "
+			"offsets)\n", ki.num_syms,
+			vmc_kallsyms_layout_name(ki.layout));
+	else if (err)
+		fprintf(out, "kallsyms:    none: %s\n", err->msg);
+	vmc_error_free(err);
+}
+
+static void json_symbols(struct vmc_json *j, struct vmc_symbols *syms)
+{
+	const struct vmc_kaslr *k = vmc_symbols_kaslr(syms);
+	vmc_json_object(j, "kaslr");
+	if (k->how == VMC_KASLR_UNKNOWN)
+		vmc_json_null(j, "offset");
+	else
+		vmc_json_addr(j, "offset", k->offset);
+	vmc_json_str(j, "how", kaslr_how[k->how]);
+	vmc_json_str(j, "why", k->why);
+	vmc_json_end(j);
+	struct vmc_vmlinux_info vm;
+	vmc_symbols_vmlinux(syms, &vm);
+	vmc_json_object(j, "vmlinux");
+	if (vm.path) {
+		vmc_json_str(j, "path", vm.path);
+		vmc_json_str(j, "how", vm.how);
+		vmc_json_str(j, "build_id", vm.build_id);
+		vmc_json_bool(j, "verified", vm.verified);
+	} else {
+		vmc_json_null(j, "path");
+		vmc_json_str(j, "why", vm.why);
+	}
+	vmc_json_end(j);
+	struct vmc_kallsyms_info ki;
+	const struct vmc_symtab *t;
+	struct vmc_error *err = vmc_symbols_table(syms, VMC_SYMS_KALLSYMS, &t);
+	vmc_json_object(j, "kallsyms");
+	if (!err && vmc_symbols_kallsyms_info(syms, &ki)) {
+		vmc_json_uint(j, "symbols", ki.num_syms);
+		vmc_json_str(j, "layout", vmc_kallsyms_layout_name(ki.layout));
+	} else {
+		vmc_json_null(j, "symbols");
+		vmc_json_str(j, "why", err ? err->msg : "");
+	}
+	vmc_json_end(j);
+	vmc_error_free(err);
+}
+
 /* ---- text --------------------------------------------------------------- */
 
 static void text_cpu(FILE *out, const struct vmc_dump *d,
-		     const struct vmc_cpu_state *c)
+		     const struct vmc_cpu_state *c, const struct namer *nm)
 {
 	fprintf(out, "  CPU %u", c->index);
-	if (c->have & (VMC_CPU_HAVE_PRSTATUS | VMC_CPU_HAVE_QEMU_GPR))
-		fprintf(out, "  pid %" PRIu32 "  pc 0x%016" PRIx64 "  sp 0x%016"
-			PRIx64, c->pid, c->pc, c->sp);
-	else
+	if (c->have & (VMC_CPU_HAVE_PRSTATUS | VMC_CPU_HAVE_QEMU_GPR)) {
+		fprintf(out, "  pid %" PRIu32, c->pid);
+		text_addr(out, nm, "pc", c->pc);
+		fprintf(out, "  sp 0x%016" PRIx64, c->sp);
+	} else
 		fputs("  (no general registers saved)", out);
 	fputc('\n', out);
 	if (c->cr_have) {
@@ -138,9 +339,12 @@ static void text_cpu(FILE *out, const struct vmc_dump *d,
 				fprintf(out, " %s 0x%016" PRIx64, cr_names[i], c->cr[i]);
 		fputc('\n', out);
 	}
-	if (c->layout == VMC_PRSTATUS_AARCH64)
-		fprintf(out, "         pstate 0x%08" PRIx64 " (EL%u)\n",
+	if (c->layout == VMC_PRSTATUS_AARCH64) {
+		fprintf(out, "         pstate 0x%08" PRIx64 " (EL%u)",
 			c->regs[31], (unsigned)(c->regs[31] >> 2) & 3);
+		text_addr(out, nm, "lr", c->regs[30]);
+		fputc('\n', out);
+	}
 	struct vmc_paging_choice pc;
 	vmc_cpu_paging(d, c, &pc);
 	fprintf(out, "         paging %s (%s)\n", vmc_paging_mode_name(pc.mode),
@@ -148,10 +352,13 @@ static void text_cpu(FILE *out, const struct vmc_dump *d,
 }
 
 static void text_info(FILE *out, const struct vmc_dump *d,
-		      const struct vmc_core *elf,
+		      const struct vmc_core *elf, struct vmc_symbols *syms,
+		      const struct vmc_kdump_info *kinfo,
 		      const struct vmc_report_opts *opts)
 {
 	char h[32];
+	struct namer nm;
+	namer_init(&nm, d, syms);
 	fprintf(out, "file:        %s\n", d->path);
 	if (elf) {
 		struct vmc_elf_info ei;
@@ -164,6 +371,8 @@ static void text_info(FILE *out, const struct vmc_dump *d,
 		fprintf(out, "headers:     %" PRIu32 " program headers at 0x%" PRIx64
 			"%s; %s\n", ei.phnum, ei.e_phoff,
 			ei.pn_xnum ? " (PN_XNUM)" : "", ei.layout);
+	} else if (kinfo) {
+		text_kdump(out, d, kinfo);
 	} else {
 		fprintf(out, "format:      %s, %s\n", d->format,
 			vmc_arch_name(d->arch));
@@ -171,7 +380,7 @@ static void text_info(FILE *out, const struct vmc_dump *d,
 
 	fprintf(out, "cpus:        %zu\n", d->ncpus);
 	for (size_t i = 0; i < d->ncpus; i++)
-		text_cpu(out, d, &d->cpus[i]);
+		text_cpu(out, d, &d->cpus[i], &nm);
 
 	struct vmc_root_choice rc;
 	struct vmc_error *rerr = default_root(d, &rc);
@@ -202,6 +411,7 @@ static void text_info(FILE *out, const struct vmc_dump *d,
 				r->size - r->avail);
 		fputc('\n', out);
 	}
+	text_absent(out, d, opts);
 	if (elf) {
 		size_t nu;
 		const struct vmc_unplaced *u = vmc_core_unplaced(elf, &nu);
@@ -227,6 +437,9 @@ static void text_info(FILE *out, const struct vmc_dump *d,
 			fprintf(out, "  %-14s %6" PRIu32 " bytes at offset 0x%"
 				PRIx64 "\n", l, n->descsz, n->offset);
 		}
+
+	if (syms)
+		text_symbols(out, syms, opts->verbose);
 
 	const struct vmc_vmcoreinfo *vi = d->vmcoreinfo;
 	text_tool_notes(out, d);
@@ -256,14 +469,19 @@ static void text_info(FILE *out, const struct vmc_dump *d,
 /* ---- JSON --------------------------------------------------------------- */
 
 static void json_cpu(struct vmc_json *j, const struct vmc_dump *d,
-		     const struct vmc_cpu_state *c)
+		     const struct vmc_cpu_state *c, const struct namer *nm)
 {
+	char name[160];
 	vmc_json_object(j, NULL);
 	vmc_json_uint(j, "cpu", c->index);
 	bool regs = c->have & (VMC_CPU_HAVE_PRSTATUS | VMC_CPU_HAVE_QEMU_GPR);
 	if (regs) {
 		vmc_json_uint(j, "pid", c->pid);
 		vmc_json_addr(j, "pc", c->pc);
+		if (name_of(nm, c->pc, name, sizeof(name)))
+			vmc_json_str(j, "pc_symbol", name);
+		else
+			vmc_json_null(j, "pc_symbol");
 		vmc_json_addr(j, "sp", c->sp);
 	}
 	vmc_json_bool(j, "qemu_note", c->have & VMC_CPU_HAVE_QEMU);
@@ -274,8 +492,14 @@ static void json_cpu(struct vmc_json *j, const struct vmc_dump *d,
 		vmc_json_addr(j, "cs_flags", c->seg[VMC_SEG_CS].flags);
 	if (c->have & VMC_CPU_HAVE_KGSBASE)
 		vmc_json_addr(j, "kernel_gs_base", c->kernel_gs_base);
-	if (c->layout == VMC_PRSTATUS_AARCH64)
+	if (c->layout == VMC_PRSTATUS_AARCH64) {
 		vmc_json_addr(j, "pstate", c->regs[31]);
+		vmc_json_addr(j, "lr", c->regs[30]);
+		if (name_of(nm, c->regs[30], name, sizeof(name)))
+			vmc_json_str(j, "lr_symbol", name);
+		else
+			vmc_json_null(j, "lr_symbol");
+	}
 	struct vmc_paging_choice pc;
 	vmc_cpu_paging(d, c, &pc);
 	vmc_json_str(j, "paging", vmc_paging_mode_name(pc.mode));
@@ -283,14 +507,69 @@ static void json_cpu(struct vmc_json *j, const struct vmc_dump *d,
 	vmc_json_end(j);
 }
 
+static void json_kdump(struct vmc_json *j, const struct vmc_kdump_info *k)
+{
+	vmc_json_object(j, "kdump");
+	vmc_json_uint(j, "header_version", k->header_version);
+	vmc_json_uint(j, "writer_bits", k->writer_bits);
+	vmc_json_uint(j, "block_size", k->block_size);
+	vmc_json_uint(j, "guest_page_size", k->guest_page_size);
+	vmc_json_str(j, "guest_page_size_source", k->page_size_src);
+	vmc_json_str(j, "machine", k->machine);
+	vmc_json_str(j, "arch_source", k->arch_src);
+	vmc_json_addr(j, "status", k->status);
+	vmc_json_array(j, "status_flags");
+	for (size_t i = 0; i < NSTATUS; i++)
+		if (k->status & kdump_status_bits[i].bit)
+			vmc_json_str(j, NULL, kdump_status_bits[i].name);
+	vmc_json_end(j);
+	if (k->dump_level >= 0)
+		vmc_json_uint(j, "dump_level", (uint64_t)k->dump_level);
+	else
+		vmc_json_null(j, "dump_level");
+	vmc_json_uint(j, "max_mapnr", k->max_mapnr);
+	vmc_json_uint(j, "dumped_pages", k->dumped_pages);
+	vmc_json_uint(j, "excluded_pages", k->excluded_pages);
+	vmc_json_uint(j, "missing_pages", k->missing_pages);
+	if (k->missing_pages)
+		vmc_json_addr(j, "stop_pfn", k->stop_pfn);
+	vmc_json_bool(j, "incomplete", k->incomplete);
+	vmc_json_uint(j, "counted_pages", k->counted_pages);
+	vmc_json_uint(j, "zero_pages", k->zero_pages);
+	vmc_json_object(j, "codec_pages");
+	for (int c = 0; c < VMC_KDUMP_NCODECS; c++)
+		vmc_json_uint(j, vmc_kdump_codec_name(c), k->codec_pages[c]);
+	vmc_json_end(j);
+	vmc_json_object(j, "phys_base");
+	vmc_json_addr(j, "sub_header", k->sub_phys_base);
+	if (k->have_vmcoreinfo_phys_base)
+		vmc_json_addr(j, "vmcoreinfo", k->vmcoreinfo_phys_base);
+	else
+		vmc_json_null(j, "vmcoreinfo");
+	vmc_json_str(j, "vmcoreinfo_key", k->vmcoreinfo_phys_base_key);
+	vmc_json_str(j, "used", k->have_vmcoreinfo_phys_base ? "vmcoreinfo"
+							      : "sub_header");
+	vmc_json_str(j, "why", k->phys_base_why);
+	vmc_json_end(j);
+	vmc_json_end(j);
+}
+
 static void json_info(FILE *out, const struct vmc_dump *d,
-		      const struct vmc_core *elf)
+		      const struct vmc_core *elf, struct vmc_symbols *syms,
+		      const struct vmc_kdump_info *kinfo,
+		      const struct vmc_report_opts *opts)
 {
 	struct vmc_json j;
+	struct namer nm;
+	namer_init(&nm, d, syms);
 	vmc_json_init(&j, out);
 	vmc_json_object(&j, NULL);
 	vmc_json_str(&j, "file", d->path);
 	vmc_json_str(&j, "format", d->format);
+	if (kinfo) {
+		vmc_json_str(&j, "layers", d->layers ? d->layers : "");
+		json_kdump(&j, kinfo);
+	}
 	struct vmc_elf_info ei = {0};
 	if (elf) {
 		vmc_core_elf_info(elf, &ei);
@@ -307,7 +586,7 @@ static void json_info(FILE *out, const struct vmc_dump *d,
 
 	vmc_json_array(&j, "cpus");
 	for (size_t i = 0; i < d->ncpus; i++)
-		json_cpu(&j, d, &d->cpus[i]);
+		json_cpu(&j, d, &d->cpus[i], &nm);
 	vmc_json_end(&j);
 
 	struct vmc_root_choice rc;
@@ -341,6 +620,17 @@ static void json_info(FILE *out, const struct vmc_dump *d,
 	}
 	vmc_json_end(&j);
 	vmc_json_addr(&j, "ram_bytes", d->ram_bytes);
+	if (kinfo) {
+		vmc_json_array(&j, "absent");
+		for (size_t i = 0; i < d->nabsent; i++) {
+			vmc_json_object(&j, NULL);
+			vmc_json_addr(&j, "start", d->absent[i].paddr);
+			vmc_json_addr(&j, "end", d->absent[i].paddr + d->absent[i].size);
+			vmc_json_end(&j);
+		}
+		vmc_json_end(&j);
+		vmc_json_addr(&j, "absent_bytes", d->absent_bytes);
+	}
 	if (elf) {
 		size_t nu;
 		const struct vmc_unplaced *u = vmc_core_unplaced(elf, &nu);
@@ -394,6 +684,9 @@ static void json_info(FILE *out, const struct vmc_dump *d,
 		vmc_json_str(&j, "vmcoreinfo_source", d->vmcoreinfo_source);
 	else
 		vmc_json_null(&j, "vmcoreinfo_source");
+	if (syms)
+		json_symbols(&j, syms);
+
 	if (d->vmcoreinfo) {
 		vmc_json_object(&j, "vmcoreinfo");
 		for (size_t i = 0; i < d->vmcoreinfo->nkv; i++)
@@ -403,17 +696,31 @@ static void json_info(FILE *out, const struct vmc_dump *d,
 	} else {
 		vmc_json_null(&j, "vmcoreinfo");
 	}
+	if (opts->coverage)
+		vmc_strip_coverage_json(&j, d, opts->coverage, &opts->strip);
 	vmc_json_end(&j);
 	vmc_json_finish(&j);
 }
 
 struct vmc_error *vmc_report_info(FILE *out, const struct vmc_dump *d,
 				  const struct vmc_core *elf,
+				  struct vmc_kdump *kd,
+				  struct vmc_symbols *syms,
 				  const struct vmc_report_opts *opts)
 {
-	if (opts->json)
-		json_info(out, d, elf);
-	else
-		text_info(out, d, elf, opts);
+	struct vmc_kdump_info kinfo;
+	if (kd) {
+		struct vmc_error *err = vmc_kdump_info(kd, &kinfo);
+		if (err)
+			return err;
+	}
+	if (opts->json) {
+		json_info(out, d, elf, syms, kd ? &kinfo : NULL, opts);
+	} else {
+		text_info(out, d, elf, syms, kd ? &kinfo : NULL, opts);
+		if (opts->coverage)
+			vmc_strip_coverage_text(out, d, opts->coverage,
+						&opts->strip, opts->verbose);
+	}
 	return NULL;
 }

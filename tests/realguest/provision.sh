@@ -29,9 +29,11 @@ export DEBIAN_FRONTEND=noninteractive
 HOST_PACKAGES=(qemu-system-x86 qemu-system-arm gdb-multiarch crash
 	busybox-static cpio binutils gzip)
 HOST_PACKAGES+=(python3-drgn)	# checks/60-remap-drgn.sh opens our outputs with drgn
-# checks/77-crash-consumers.sh: the kdump tool chain reads the crash layout
-# (makedumpfile also reassembles kdump dumps); qemu-user runs the arm64
-# and i386 builds of crash and makedumpfile unpacked below.
+# guest.py reassembles kdump dumps with makedumpfile; checks/70-kdump.sh
+# reads its own kdump files (LZO with excluded pages, zlib);
+# checks/77-crash-consumers.sh has the kdump tool chain read the crash
+# layout; qemu-user runs the arm64 and i386 builds of crash and
+# makedumpfile unpacked below.
 HOST_PACKAGES+=(makedumpfile kexec-tools python3-libkdumpfile qemu-user-static)
 OPTIONAL_HOST_PACKAGES=()
 

@@ -50,6 +50,9 @@ extern const char *unit_fixtures;	/* directory of generated cores */
 const char *unit_fixture(const char *name);
 
 extern const struct unit_test base_tests[], elfcore_tests[], pagewalk_tests[],
-	ptload_tests[], kernel_tests[];
+	ptload_tests[], symbols_tests[];
+extern const struct unit_test coverage_tests[];
+extern const struct unit_test kdump_tests[];
+extern const struct unit_test kernel_tests[];
 
 #endif
