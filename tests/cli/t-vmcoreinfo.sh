@@ -91,6 +91,14 @@ expect_grep i386-koff-none 0 'warning: KERNELOFFSET not added: no boot-protocol 
 	"$VT" remap vi/koff-none.core -o vi/koff-none.elf
 [ "$(readelf -nW "$VI/koff-none.elf" | grep -c VMCORE)" = 1 ] && ok || bad i386-koff-none-notes "notes added: $(readelf -nW "$VI/koff-none.elf" | grep VMCORE)"
 
+# convert's output carries the completed VMCOREINFO as remap's does.
+expect_grep vi-ram-convert 0 'the output.s VMCOREINFO note holds the text found from RAM at paddr 0x150018' \
+	"$VT" convert vi-ram.core -o vi/conv.elf
+expect_json vi-ram-convert-json '[n["name"] for n in d["notes"]] == ["CORE", "QEMU", "VMCOREINFO", "VMCORE-TOOL"] and d["vmcoreinfo"]["OSRELEASE"] == "6.1.0-fixture-ram"' \
+	"$VT" info --json vi/conv.elf
+expect_grep i386-koff-convert 0 'added to VMCOREINFO: KERNELOFFSET=200000 ' \
+	"$VT" convert i386-koff.core -o vi/koff-conv.elf
+
 # ---- hostile RAM ------------------------------------------------------------
 # A note header that claims 4 GiB of text: the text is read to its NUL.
 { sed '/^vmcoreinfo-ram 0x151000 bare/,/^end/d' "$vi_src/vi-ram.core.txt"; echo 'u32 0x150004 0xffffffff'; } >"$VI/huge-descsz.core.txt"
