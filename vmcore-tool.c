@@ -1292,8 +1292,8 @@ static void added_summary(const struct vmc_dump *d,
 			  const struct vmc_kernel_addition_vec *added)
 {
 	if (d->vmcoreinfo_source && strcmp(d->vmcoreinfo_source, "note") != 0)
-		fprintf(stderr, "%s: the output's VMCOREINFO note holds the text "
-			"found %s\n", prog, d->vmcoreinfo_source);
+		fprintf(stderr, "%s: the output's VMCOREINFO note holds the "
+			"kernel's text (%s)\n", prog, d->vmcoreinfo_source);
 	for (size_t i = 0; i < added->n; i++)
 		fprintf(stderr, "%s: added to VMCOREINFO: %s=%s (%s)\n", prog,
 			added->v[i].key, added->v[i].value, added->v[i].how);
