@@ -131,7 +131,7 @@ static void check_covered(const struct vmc_dump *d, const struct vmc_plan *plan,
 	size_t n = 0;
 	struct iv *iv = malloc((plan->segs.n + 1) * sizeof(*iv));
 	FUZZ_CHECK(iv != NULL);
-	for (size_t i = 1; i < plan->segs.n; i++) {
+	for (size_t i = plan->nnotes; i < plan->segs.n; i++) {
 		const struct vmc_segment *s = &plan->segs.v[i];
 		iv[n++] = (struct iv){ s->paddr, s->paddr + s->filesz };
 	}
@@ -203,7 +203,15 @@ static void check_headers(const struct vmc_dump *d, const struct vmc_plan *plan)
 	const struct vmc_segment *note = &plan->segs.v[0];
 	FUZZ_CHECK(note->type == PT_NOTE);
 	FUZZ_CHECK(note->offset == plan->notes_off);
-	FUZZ_CHECK(note->filesz == plan->notes_size);
+	/* Each PT_NOTE holds its input PT_NOTE's bytes, and the one the
+	 * added notes join (ptload.h extra_notes) those after them. */
+	for (size_t i = 0; i < plan->nnotes; i++) {
+		const struct vmc_segment *s = &plan->segs.v[i];
+		uint64_t n = i < d->nnote_data ? d->note_data[i].n : 0;
+		if (plan->extra_len && i == plan->extra_seg)
+			n = plan->extra_off + plan->extra_len - s->offset;
+		FUZZ_CHECK(s->type == PT_NOTE && s->filesz == n);
+	}
 	uint64_t notes = 0;
 	for (size_t i = 0; i < d->nnote_data; i++)
 		notes += d->note_data[i].n;
@@ -225,7 +233,7 @@ static void check_headers(const struct vmc_dump *d, const struct vmc_plan *plan)
 static void check_loads(const struct vmc_dump *d, const struct vmc_plan *plan)
 {
 	bool e64 = plan->elf_class == ELFCLASS64;
-	for (size_t i = 1; i < plan->segs.n; i++) {
+	for (size_t i = plan->nnotes; i < plan->segs.n; i++) {
 		const struct vmc_segment *s = &plan->segs.v[i];
 		FUZZ_CHECK(s->type == PT_LOAD);
 		FUZZ_CHECK(s->index == i);

@@ -97,7 +97,7 @@ static void one_plan(const struct vmc_dump *d, const struct vmc_plan_opts *o)
 	fuzz_check_plan(d, o, &plan);
 	check_coverage(d, o, &plan);
 	if (plan.elf_class == ELFCLASS64)
-		FUZZ_CHECK(plan.segs.n - 1 == plan.stats.virtual_segs +
+		FUZZ_CHECK(plan.segs.n - plan.nnotes == plan.stats.virtual_segs +
 						  plan.stats.filler_segs);
 	struct vmc_report_opts ro = { .json = o->layout == VMC_LAYOUT_CRASH };
 	fuzz_error_free(vmc_report_ptloads(devnull, d, plan.segs.v, plan.segs.n,
