@@ -24,6 +24,8 @@ PYTHON   ?= /usr/bin/python3
 # tests cross-check our ELF reader against libelf; the walker benchmark runs
 # libkdumpfile side by side.
 PKGS     :=
+# The compressed input layers (src/input/gzip.c, lz4.c).
+PKGS     += zlib liblz4
 UNIT_PKGS := libelf
 BENCH_PKGS := libkdumpfile libaddrxlat
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)

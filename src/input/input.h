@@ -70,7 +70,8 @@ struct vmc_error *vmc_input_wrap(struct vmc_input *lower,
 /*
  * Peel every layer we know off *in, outermost first, by the signature at
  * offset 0 (gzip, lz4 frame, makedumpfile flattened), until the stream is
- * none of them; *in is replaced by the decoded stream (closed on error).
+ * none of them; *in is replaced by the decoded stream. On error *in is
+ * what was peeled so far, or NULL (already closed); the caller closes it.
  * Warnings (a damaged tail that can still be read up to) go to ws.
  */
 struct vmc_error *vmc_input_peel(struct vmc_input **in, struct vmc_warnings *ws);

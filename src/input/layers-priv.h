@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * input, private: the compressed layers (lz4.c, gzip.c) and the bounded
+ * cache of decoded blocks they share (blockcache.c). layer.c calls the
+ * openers; nothing outside src/input/ includes this.
+ */
+#ifndef VMC_INPUT_LAYERS_PRIV_H
+#define VMC_INPUT_LAYERS_PRIV_H
+
+#include "input.h"
+
+/* ---- the block cache ---------------------------------------------------------- */
+
+/*
+ * Decoded blocks of one layer, keyed by a number the layer chooses (a
+ * block's index), bounded by a byte budget and evicted least recently used
+ * first. Thread-safe: readers on several threads share one cache, and
+ * decode outside it (a miss is decoded by the thread that missed; when two
+ * miss the same block, the second insertion is dropped).
+ */
+struct vmc_block_cache;
+
+/* What a layer keeps at most, in decoded bytes (DESIGN: bounded memory). */
+#define VMC_CACHE_BUDGET	(32u << 20)
+
+/* A cache of at most budget bytes (the newest block is kept even when it
+ * alone exceeds it). NULL when out of memory. */
+struct vmc_block_cache *vmc_cache_new(size_t budget);
+void vmc_cache_free(struct vmc_block_cache *c);
+
+/* If block key is cached, copy [off, off+len) of it to dst (which must lie
+ * inside the block) and return true; else false. */
+bool vmc_cache_copy(struct vmc_block_cache *c, uint64_t key, size_t off,
+		    void *dst, size_t len);
+
+/* Insert block key of size bytes, taking data (malloc'd; freed by the
+ * cache, also at once when key is already cached or size is 0). */
+void vmc_cache_put(struct vmc_block_cache *c, uint64_t key, uint8_t *data,
+		   size_t size);
+
+/* Blocks and bytes held, hits and misses so far (tests, benchmarks). */
+struct vmc_cache_stats {
+	size_t blocks, bytes;
+	uint64_t hits, misses;
+};
+void vmc_cache_stats(struct vmc_block_cache *c, struct vmc_cache_stats *st);
+
+/* ---- the compressed layers ---------------------------------------------------- */
+
+/*
+ * Open the lz4 frames (lz4_Frame_format.md) or the gzip members (RFC 1952)
+ * of *in, which starts with their magic. On success *in becomes the
+ * decoded stream, which owns the old one. On error *in is unchanged, or
+ * NULL when it was closed already (out of memory while wrapping). Damage
+ * past which nothing can be decoded (a truncated tail) is a warning into
+ * ws, and the stream ends where it does; anything else is an error.
+ */
+struct vmc_error *vmc_lz4_open(struct vmc_input **in, struct vmc_warnings *ws);
+struct vmc_error *vmc_gzip_open(struct vmc_input **in, struct vmc_warnings *ws);
+
+/* What a compressed layer's index holds (unit tests, bench, README):
+ * entries (lz4 block runs, gzip access points) and the bytes they take.
+ * False for a stream that is not an lz4 or gzip layer. */
+struct vmc_layer_stats {
+	uint64_t entries;
+	uint64_t index_bytes;
+	struct vmc_cache_stats cache;
+};
+bool vmc_layer_stats(struct vmc_input *in, struct vmc_layer_stats *st);
+/* The same for one kind (layer.c asks both). */
+bool vmc_lz4_stats(struct vmc_input *in, struct vmc_layer_stats *st);
+bool vmc_gzip_stats(struct vmc_input *in, struct vmc_layer_stats *st);
+
+#endif /* VMC_INPUT_LAYERS_PRIV_H */
