@@ -163,6 +163,15 @@ void vmc_cache_put(struct vmc_block_cache *c, uint64_t key, uint8_t *data,
 	pthread_mutex_unlock(&c->lock);
 }
 
+void vmc_cache_set_budget(struct vmc_block_cache *c, size_t budget)
+{
+	pthread_mutex_lock(&c->lock);
+	c->budget = budget;
+	while (c->bytes > c->budget && c->tail != c->head)
+		evict(c, c->tail);
+	pthread_mutex_unlock(&c->lock);
+}
+
 void vmc_cache_stats(struct vmc_block_cache *c, struct vmc_cache_stats *st)
 {
 	pthread_mutex_lock(&c->lock);

@@ -773,3 +773,11 @@ bool vmc_gzip_stats(struct vmc_input *in, struct vmc_layer_stats *st)
 	vmc_cache_stats(z->cache, &st->cache);
 	return true;
 }
+
+bool vmc_gzip_cache(struct vmc_input *in, struct vmc_block_cache **c)
+{
+	if (in->ops != &gzip_ops)
+		return false;
+	*c = ((struct gz *)in->priv)->cache;
+	return true;
+}

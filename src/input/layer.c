@@ -29,6 +29,18 @@ static bool starts_with(struct vmc_input *in, const void *magic, size_t n)
 	return got == n && memcmp(buf, magic, n) == 0;
 }
 
+/* lz4 streams may start with a skippable frame (lz4_Frame_format.md §5:
+ * magic 0x184D2A50 to 0x184D2A5F). */
+static bool starts_with_lz4_skippable(struct vmc_input *in)
+{
+	for (uint8_t low = 0; low < 16; low++) {
+		const uint8_t magic[] = { 0x50 | low, 0x2a, 0x4d, 0x18 };
+		if (starts_with(in, magic, sizeof(magic)))
+			return true;
+	}
+	return false;
+}
+
 /* At most this many layers: a file that is gzip of gzip of ... is refused
  * rather than followed without end. */
 #define MAX_LAYERS 4
@@ -59,7 +71,8 @@ struct vmc_error *vmc_input_peel(struct vmc_input **in, struct vmc_warnings *ws)
 		const char *what = NULL;
 		if (starts_with(*in, gzip_magic, sizeof(gzip_magic)))
 			what = "gzip";
-		else if (starts_with(*in, lz4_magic, sizeof(lz4_magic)))
+		else if (starts_with(*in, lz4_magic, sizeof(lz4_magic)) ||
+			 starts_with_lz4_skippable(*in))
 			what = "lz4";
 		else if (starts_with(*in, flat_magic, sizeof(flat_magic) - 1))
 			what = "flattened";
@@ -97,4 +110,13 @@ bool vmc_layer_stats(struct vmc_input *in, struct vmc_layer_stats *st)
 {
 	*st = (struct vmc_layer_stats){0};
 	return vmc_lz4_stats(in, st) || vmc_gzip_stats(in, st);
+}
+
+bool vmc_layer_cache_budget(struct vmc_input *in, size_t budget)
+{
+	struct vmc_block_cache *c;
+	if (!vmc_lz4_cache(in, &c) && !vmc_gzip_cache(in, &c))
+		return false;
+	vmc_cache_set_budget(c, budget);
+	return true;
 }

@@ -38,6 +38,9 @@ bool vmc_cache_copy(struct vmc_block_cache *c, uint64_t key, size_t off,
 void vmc_cache_put(struct vmc_block_cache *c, uint64_t key, uint8_t *data,
 		   size_t size);
 
+/* A new budget, evicting down to it now. */
+void vmc_cache_set_budget(struct vmc_block_cache *c, size_t budget);
+
 /* Blocks and bytes held, hits and misses so far (tests, benchmarks). */
 struct vmc_cache_stats {
 	size_t blocks, bytes;
@@ -70,5 +73,11 @@ bool vmc_layer_stats(struct vmc_input *in, struct vmc_layer_stats *st);
 /* The same for one kind (layer.c asks both). */
 bool vmc_lz4_stats(struct vmc_input *in, struct vmc_layer_stats *st);
 bool vmc_gzip_stats(struct vmc_input *in, struct vmc_layer_stats *st);
+
+/* A compressed layer's cache budget (VMC_CACHE_BUDGET unless set): less
+ * memory for more decoding. False for other streams. */
+bool vmc_layer_cache_budget(struct vmc_input *in, size_t budget);
+bool vmc_lz4_cache(struct vmc_input *in, struct vmc_block_cache **c);
+bool vmc_gzip_cache(struct vmc_input *in, struct vmc_block_cache **c);
 
 #endif /* VMC_INPUT_LAYERS_PRIV_H */

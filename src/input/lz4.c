@@ -658,3 +658,11 @@ bool vmc_lz4_stats(struct vmc_input *in, struct vmc_layer_stats *st)
 	vmc_cache_stats(z->cache, &st->cache);
 	return true;
 }
+
+bool vmc_lz4_cache(struct vmc_input *in, struct vmc_block_cache **c)
+{
+	if (in->ops != &lz4_ops)
+		return false;
+	*c = ((struct lz4 *)in->priv)->cache;
+	return true;
+}

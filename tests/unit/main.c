@@ -16,6 +16,7 @@ const char *unit_fixture(const char *name)
 
 static const struct unit_test *const suites[] = {
 	base_tests, elfcore_tests, pagewalk_tests, ptload_tests,
+	input_tests,
 };
 
 int main(int argc, char **argv)

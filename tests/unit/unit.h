@@ -51,5 +51,6 @@ const char *unit_fixture(const char *name);
 
 extern const struct unit_test base_tests[], elfcore_tests[], pagewalk_tests[],
 	ptload_tests[];
+extern const struct unit_test input_tests[];
 
 #endif
