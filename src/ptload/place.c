@@ -8,6 +8,7 @@
 
 #include <elf.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <string.h>
 
 #define OUT_ALIGN	4096
@@ -33,20 +34,22 @@ static bool compressed(const char *layers, const char *name)
 	       (layers[n] == '\0' || layers[n] == '+');
 }
 
-/* --in-place on a compressed core: say how to decompress it. gzip -dk and
- * lz4 -d keep the input and write it less its suffix; without the suffix
- * they refuse, so then the command names the output. */
+/* --in-place on a compressed core: say how to decompress it. gzip -dk
+ * keeps the input and writes it less its suffix; lz4 -d is given the name
+ * (without one it writes to stdout when that is not a terminal); a name
+ * without the suffix is decompressed to NAME.elf. */
 static struct vmc_error *not_in_place(const struct vmc_dump *d)
 {
 	bool gz = compressed(d->layers, "gzip");
 	const char *tool = gz ? "gzip" : "lz4", *sfx = gz ? ".gz" : ".lz4";
 	size_t n = strlen(d->path), k = strlen(sfx);
-	if (n > k && strcmp(d->path + n - k, sfx) == 0)
+	if (n > k && strcmp(d->path + n - k, sfx) == 0 && n - k < INT_MAX)
 		return vmc_error_new(VMC_ERR_UNSUPPORTED, "%s-compressed: "
 				     "--in-place rewrites only an uncompressed "
-				     "core; decompress it first (%s %s), or "
-				     "write a new core with -o", tool,
-				     gz ? "gzip -dk" : "lz4 -d", d->path);
+				     "core; decompress it first (%s %s%s%.*s), "
+				     "or write a new core with -o", tool,
+				     gz ? "gzip -dk" : "lz4 -d", d->path,
+				     gz ? "" : " ", gz ? 0 : (int)(n - k), d->path);
 	return vmc_error_new(VMC_ERR_UNSUPPORTED, "%s-compressed: --in-place "
 			     "rewrites only an uncompressed core; decompress it "
 			     "first (%s -dc %s > %s.elf), or write a new core "
