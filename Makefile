@@ -171,6 +171,7 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_NAMES   := elfcore vmcoreinfo notes walk plan translate x86-tables \
                 remap-oracle
+FUZZ_NAMES   += input
 FUZZ_BINS     = $(FUZZ_NAMES:%=$(BUILD)/fuzz-%)
 FUZZ_SEEDS_TXT := $(wildcard tests/fuzz/seeds/*.core.txt)
 FUZZ_SEED_CORES = $(FUZZ_SEEDS_TXT:tests/fuzz/seeds/%.core.txt=$(BUILD)/seed-cores/%.core)

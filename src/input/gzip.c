@@ -60,7 +60,6 @@ struct gz_point {
 };
 
 VMC_VEC(gz_point_vec, struct gz_point)
-VMC_VEC(gz_byte_vec, uint8_t)
 
 enum cursor_state { AT_HEADER, IN_DATA };
 
@@ -79,8 +78,12 @@ struct cursor {
 struct gz {
 	struct vmc_input *lower;
 	uint64_t size;
+	uint32_t span;			/* decoded bytes between access points */
 	struct gz_point_vec points;
-	struct gz_byte_vec windows;
+	struct {			/* the windows, compressed, end to end */
+		uint8_t *v;
+		size_t n, cap;
+	} windows;
 	struct vmc_block_cache *cache;
 	pthread_mutex_t lock;	/* the cursors' busy flags and clock */
 	struct cursor *cursors[NCURSORS];
@@ -320,7 +323,8 @@ static struct vmc_error *add_point(struct indexer *ix, uint64_t in,
 	uLongf zlen = sizeof(ix->zwin);
 	if (compress2(ix->zwin, &zlen, lin, len, 1) != Z_OK)
 		return vmc_error_nomem();
-	if (gz_byte_vec_reserve(&z->windows, z->windows.n + zlen))
+	if (vmc_vec_grow((void **)&z->windows.v, &z->windows.cap,
+			 z->windows.n + zlen, 1))
 		return vmc_error_nomem();
 	memcpy(z->windows.v + z->windows.n, ix->zwin, zlen);
 	z->windows.n += zlen;
@@ -406,7 +410,7 @@ static struct vmc_error *index_header(struct indexer *ix, bool *stop)
 	}
 	/* The first point, at the first member (not at each of a run of
 	 * empty ones: points grow with the output only). */
-	if (ix->z->points.n == 0 || c->out - ix->last_point >= SPAN)
+	if (ix->z->points.n == 0 || c->out - ix->last_point >= ix->z->span)
 		if ((err = add_point(ix, at, 0, true)))
 			return err;
 	if (inflateReset(&c->zs) != Z_OK)
@@ -458,7 +462,7 @@ static struct vmc_error *index_data(struct indexer *ix, bool *stop)
 		return inflate_error(ret, c, ix->member, ix->member_off);
 	/* zran.c: at the end of a block that is not the last. */
 	if ((c->zs.data_type & 128) && !(c->zs.data_type & 64) &&
-	    c->out - ix->last_point >= SPAN)
+	    c->out - ix->last_point >= ix->z->span)
 		return add_point(ix, consumed(c), c->zs.data_type & 7, false);
 	return NULL;
 }
@@ -725,7 +729,7 @@ static void gz_free(struct gz *z)
 	for (int i = 0; i < NCURSORS; i++)
 		cursor_free(z->cursors[i]);
 	gz_point_vec_free(&z->points);
-	gz_byte_vec_free(&z->windows);
+	free(z->windows.v);
 	vmc_cache_free(z->cache);
 	pthread_mutex_destroy(&z->lock);
 	free(z);
@@ -742,6 +746,12 @@ static const struct vmc_input_ops gzip_ops = {
 
 struct vmc_error *vmc_gzip_open(struct vmc_input **in, struct vmc_warnings *ws)
 {
+	return vmc_gzip_open_span(in, ws, SPAN);
+}
+
+struct vmc_error *vmc_gzip_open_span(struct vmc_input **in,
+				     struct vmc_warnings *ws, uint32_t span)
+{
 	struct gz *z = calloc(1, sizeof(*z));
 	if (!z)
 		return vmc_error_nomem();
@@ -750,6 +760,7 @@ struct vmc_error *vmc_gzip_open(struct vmc_input **in, struct vmc_warnings *ws)
 		return vmc_error_nomem();
 	}
 	z->lower = *in;
+	z->span = span ? span : SPAN;
 	struct vmc_error *err = build_index(z, ws);
 	if (!err && !(z->cache = vmc_cache_new(VMC_CACHE_BUDGET)))
 		err = vmc_error_nomem();

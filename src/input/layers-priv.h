@@ -60,6 +60,10 @@ void vmc_cache_stats(struct vmc_block_cache *c, struct vmc_cache_stats *st);
  */
 struct vmc_error *vmc_lz4_open(struct vmc_input **in, struct vmc_warnings *ws);
 struct vmc_error *vmc_gzip_open(struct vmc_input **in, struct vmc_warnings *ws);
+/* The same with an access point every span decoded bytes (0: the default,
+ * 1 MiB): fewer points, less memory, longer random reads. */
+struct vmc_error *vmc_gzip_open_span(struct vmc_input **in,
+				     struct vmc_warnings *ws, uint32_t span);
 
 /* What a compressed layer's index holds (unit tests, bench, README):
  * entries (lz4 block runs, gzip access points) and the bytes they take.

@@ -22,7 +22,7 @@ limits=(-rss_limit_mb=2048 -timeout=10)
 stop=()
 [ -n "${RUNS:-}" ] && stop=(-runs="$RUNS")
 
-all=(elfcore vmcoreinfo notes walk plan translate x86-tables remap-oracle)
+all=(elfcore vmcoreinfo notes walk plan translate x86-tables remap-oracle input)
 names=("$@")
 [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 
@@ -40,6 +40,7 @@ max_len_of() {
 	vmcoreinfo) echo 8192 ;;
 	notes) echo 32768 ;;
 	x86-tables) echo 262160 ;;
+	input) echo 262144 ;;	# gzip decodes up to 1032x that on open
 	*) echo 600000 ;;
 	esac
 }
