@@ -263,3 +263,58 @@ struct vmc_error *vmc_pwrite_all(int fd, const void *buf, size_t len,
 	}
 	return NULL;
 }
+
+/* ---- the pair map ------------------------------------------------------------ */
+
+static uint64_t pair_mix(uint64_t a, uint64_t b)
+{
+	uint64_t h = a * 0x9e3779b97f4a7c15ull ^ (b + 0x632be59bd9b4e019ull);
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return h ^ (h >> 29);
+}
+
+static int pair_map_grow(struct vmc_pair_map *m)
+{
+	size_t ncap = m->cap ? m->cap * 2 : 1024;
+	struct vmc_pair_slot *ns = calloc(ncap, sizeof(*ns));
+	if (!ns)
+		return -1;
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->slots[i].used)
+			continue;
+		size_t j = pair_mix(m->slots[i].a, m->slots[i].b) & (ncap - 1);
+		while (ns[j].used)
+			j = (j + 1) & (ncap - 1);
+		ns[j] = m->slots[i];
+	}
+	free(m->slots);
+	m->slots = ns;
+	m->cap = ncap;
+	return 0;
+}
+
+uint32_t *vmc_pair_map_get(struct vmc_pair_map *m, uint64_t a, uint64_t b,
+			   bool *created)
+{
+	if ((m->n + 1) * 2 > m->cap && pair_map_grow(m))
+		return NULL;
+	size_t j = pair_mix(a, b) & (m->cap - 1);
+	while (m->slots[j].used) {
+		if (m->slots[j].a == a && m->slots[j].b == b) {
+			*created = false;
+			return &m->slots[j].val;
+		}
+		j = (j + 1) & (m->cap - 1);
+	}
+	m->slots[j] = (struct vmc_pair_slot){ a, b, 0, true };
+	m->n++;
+	*created = true;
+	return &m->slots[j].val;
+}
+
+void vmc_pair_map_free(struct vmc_pair_map *m)
+{
+	free(m->slots);
+	*m = (struct vmc_pair_map){0};
+}

@@ -105,6 +105,22 @@ int vmc_vec_grow(void **v, size_t *cap, size_t need, size_t elem);
 		a->n = a->cap = 0;					\
 	}
 
+/* ---- a map from a pair of u64 to a u32 counter ---------------------------- */
+
+/* Open addressing, grown at half load: O(1) per lookup in the number of
+ * distinct pairs, whatever the order of the keys (walk visit counts, alias
+ * fan-outs). Zero it to start. */
+struct vmc_pair_map {
+	struct vmc_pair_slot { uint64_t a, b; uint32_t val; bool used; } *slots;
+	size_t cap, n;
+};
+
+/* The counter for (a, b), created at 0 (*created says so); NULL when out
+ * of memory. The pointer is valid until the next call. */
+uint32_t *vmc_pair_map_get(struct vmc_pair_map *m, uint64_t a, uint64_t b,
+			   bool *created);
+void vmc_pair_map_free(struct vmc_pair_map *m);
+
 /* ---- endian and overflow helpers ------------------------------------------ */
 
 static inline uint16_t vmc_get16(const void *p, bool big)

@@ -16,11 +16,72 @@ static int cmp_run(const void *a, const void *b)
 	return (x->size > y->size) - (x->size < y->size);
 }
 
+/* Merge the sorted a[0, na) and b[0, nb) into out. */
+static void merge2(const struct vmc_run *a, size_t na, const struct vmc_run *b,
+		   size_t nb, struct vmc_run *out)
+{
+	while (na && nb) {
+		if (cmp_run(b, a) < 0) {
+			*out++ = *b++;
+			nb--;
+		} else {
+			*out++ = *a++;
+			na--;
+		}
+	}
+	memcpy(out, a, na * sizeof(*a));
+	memcpy(out + na, b, nb * sizeof(*b));
+}
+
+/*
+ * Sort runs by cmp_run. The walk emits each root's runs in VA order, so the
+ * vector is a few ascending stretches: merge neighbouring stretches until
+ * one is left, O(n log k) for k stretches (O(n log n) at worst), instead of
+ * sorting from scratch. Falls back to qsort without memory for the merge.
+ */
+static void sort_runs(struct vmc_run_vec *runs)
+{
+	size_t n = runs->n, k = 1;
+	for (size_t i = 1; i < n; i++)
+		k += cmp_run(&runs->v[i], &runs->v[i - 1]) < 0;
+	if (k == 1)
+		return;
+	struct vmc_run *tmp = malloc(n * sizeof(*tmp));
+	if (!tmp) {
+		qsort(runs->v, n, sizeof(*runs->v), cmp_run);
+		return;
+	}
+	struct vmc_run *src = runs->v, *dst = tmp;
+	while (k > 1) {
+		size_t i = 0;
+		k = 0;
+		while (i < n) {
+			size_t a = i + 1;
+			while (a < n && cmp_run(&src[a], &src[a - 1]) >= 0)
+				a++;
+			size_t b = a;
+			if (b < n)
+				for (b = a + 1; b < n &&
+				     cmp_run(&src[b], &src[b - 1]) >= 0; b++)
+					;
+			merge2(src + i, a - i, src + a, b - a, dst + i);
+			k++;
+			i = b;
+		}
+		struct vmc_run *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != runs->v)
+		memcpy(runs->v, src, n * sizeof(*src));
+	free(tmp);
+}
+
 void vmc_runs_merge(struct vmc_run_vec *runs, bool same_leaf)
 {
 	if (runs->n < 2)
 		return;
-	qsort(runs->v, runs->n, sizeof(*runs->v), cmp_run);
+	sort_runs(runs);
 	size_t out = 0;
 	for (size_t i = 1; i < runs->n; i++) {
 		struct vmc_run *cur = &runs->v[out];
@@ -144,20 +205,9 @@ struct vmc_error *vmc_runs_exclude(struct vmc_run_vec *runs,
 	return NULL;
 }
 
-struct alias_key {
-	uint64_t paddr, size;
-	size_t index;		/* in VA order */
-};
-
-static int cmp_alias_key(const void *a, const void *b)
-{
-	const struct alias_key *x = a, *y = b;
-	if (x->paddr != y->paddr)
-		return x->paddr < y->paddr ? -1 : 1;
-	if (x->size != y->size)
-		return x->size < y->size ? -1 : 1;
-	return (x->index > y->index) - (x->index < y->index);
-}
+/* The alias map's value: the fan-out in the low bits, and whether the
+ * lowest-addressed alias has been kept. */
+#define ALIAS_KEPT	(1u << 31)
 
 struct vmc_error *vmc_runs_fold_aliases(struct vmc_run_vec *runs,
 					uint64_t min_fanout,
@@ -166,38 +216,36 @@ struct vmc_error *vmc_runs_fold_aliases(struct vmc_run_vec *runs,
 {
 	if (runs->n < 2 || min_fanout < 2 || runs->n < min_fanout)
 		return NULL;
-	struct alias_key *k = malloc(runs->n * sizeof(*k));
-	bool *drop = calloc(runs->n, sizeof(*drop));
-	if (!k || !drop) {
-		free(k);
-		free(drop);
-		return vmc_error_nomem();
-	}
-	for (size_t i = 0; i < runs->n; i++)
-		k[i] = (struct alias_key){ runs->v[i].paddr, runs->v[i].size, i };
-	qsort(k, runs->n, sizeof(*k), cmp_alias_key);
-	for (size_t i = 0; i < runs->n;) {
-		size_t j = i + 1;
-		while (j < runs->n && k[j].paddr == k[i].paddr &&
-		       k[j].size == k[i].size)
-			j++;
-		if (j - i >= min_fanout) {
-			/* k[i] has the lowest VA of the group: it stays. */
-			(*groups)++;
-			for (size_t m = i + 1; m < j; m++) {
-				drop[k[m].index] = true;
-				(*folded_runs)++;
-				*folded_bytes += k[m].size;
-			}
+	/* Count each physical range's runs, then keep the first (lowest VA:
+	 * runs are sorted) of each range mapped min_fanout times or more. */
+	struct vmc_pair_map fan = {0};
+	bool created;
+	for (size_t i = 0; i < runs->n; i++) {
+		uint32_t *c = vmc_pair_map_get(&fan, runs->v[i].paddr,
+					       runs->v[i].size, &created);
+		if (!c) {
+			vmc_pair_map_free(&fan);
+			return vmc_error_nomem();
 		}
-		i = j;
+		if (*c < ALIAS_KEPT - 1)
+			(*c)++;
 	}
 	size_t out = 0;
-	for (size_t i = 0; i < runs->n; i++)
-		if (!drop[i])
-			runs->v[out++] = runs->v[i];
+	for (size_t i = 0; i < runs->n; i++) {
+		const struct vmc_run *r = &runs->v[i];
+		uint32_t *c = vmc_pair_map_get(&fan, r->paddr, r->size, &created);
+		if ((*c & ~ALIAS_KEPT) >= min_fanout) {
+			if (*c & ALIAS_KEPT) {
+				(*folded_runs)++;
+				*folded_bytes += r->size;
+				continue;
+			}
+			*c |= ALIAS_KEPT;
+			(*groups)++;
+		}
+		runs->v[out++] = *r;
+	}
 	runs->n = out;
-	free(k);
-	free(drop);
+	vmc_pair_map_free(&fan);
 	return NULL;
 }

@@ -22,9 +22,13 @@ limits=(-rss_limit_mb=2048 -timeout=10)
 stop=()
 [ -n "${RUNS:-}" ] && stop=(-runs="$RUNS")
 
-all=(elfcore vmcoreinfo notes walk plan translate x86-tables remap-oracle input)
+# By default every harness that make fuzz-build built (FUZZ_NAMES).
 names=("$@")
-[ ${#names[@]} -eq 0 ] && names=("${all[@]}")
+if [ ${#names[@]} -eq 0 ]; then
+	for bin in "$build"/fuzz-*; do
+		[ -x "$bin" ] && names+=("${bin##*/fuzz-}")
+	done
+fi
 
 # Seeds and the largest input for each harness: the seeds' largest, so that
 # none is cut, with room for the fuzzer to grow the small ones.
