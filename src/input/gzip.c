@@ -11,7 +11,9 @@
  * A read restarts inflate at the point before it (inflatePrime for the
  * bits, inflateSetDictionary for the window) or continues a cursor that
  * already stands before it, and keeps what it decodes, CHUNK bytes at a
- * time, in the shared block cache.
+ * time, in the shared block cache. Chunks that decoded to zeros only on
+ * open (guest RAM is mostly zero pages) are kept as a bitmap and never
+ * decoded again.
  *
  * Nothing the stream states drives an allocation: ISIZE is only compared;
  * the index grows with what inflate really produces (one point per SPAN).
@@ -42,7 +44,7 @@
  * inflates half of it on average before its first byte. */
 #define SPAN		(1u << 20)
 /* The cache's unit, and reads' granularity. */
-#define CHUNK		(256u << 10)
+#define CHUNK		(64u << 10)
 #define IN_BUF		(64u << 10)
 #define SCRATCH		(64u << 10)	/* >= WINSIZE: also a window's room */
 /* Cursors kept between reads: enough for the two threads that read a
@@ -84,6 +86,10 @@ struct gz {
 		uint8_t *v;
 		size_t n, cap;
 	} windows;
+	struct {			/* a bit per CHUNK: decodes to zeros */
+		uint64_t *v;
+		size_t n, cap;
+	} zero;
 	struct vmc_block_cache *cache;
 	pthread_mutex_t lock;	/* the cursors' busy flags and clock */
 	struct cursor *cursors[NCURSORS];
@@ -297,6 +303,7 @@ struct indexer {
 	uint64_t member_off;
 	uint64_t member_out;
 	uLong crc;
+	bool chunk_zero;	/* the chunk being decoded is zeros so far */
 	uint8_t zwin[WINSIZE + WINSIZE / 8 + 64];	/* >= compressBound */
 };
 
@@ -330,6 +337,46 @@ static struct vmc_error *add_point(struct indexer *ix, uint64_t in,
 	z->windows.n += zlen;
 	p->win_len = (uint16_t)len;
 	p->win_zlen = (uint32_t)zlen;
+	return NULL;
+}
+
+static bool is_zero_chunk(const struct gz *z, uint64_t k)
+{
+	return k / 64 < z->zero.n && z->zero.v[k / 64] >> (k % 64) & 1;
+}
+
+/* Note which chunks of out[0, n), decoded at offset at, are all zero. */
+static struct vmc_error *track_zeros(struct indexer *ix, const uint8_t *out,
+				     size_t n, uint64_t at, bool end)
+{
+	struct gz *z = ix->z;
+	while (n || end) {
+		uint64_t k = at / CHUNK, left = (k + 1) * CHUNK - at;
+		size_t piece = left < n ? (size_t)left : n;
+		ix->chunk_zero = ix->chunk_zero && vmc_all_zero(out, piece);
+		out += piece;
+		at += piece;
+		n -= piece;
+		/* A chunk ends: here, or (end) with the stream, part full. */
+		bool done = at % CHUNK == 0 || (end && !n);
+		if (done && at > k * CHUNK) {
+			if (ix->chunk_zero) {
+				size_t words = (size_t)(k / 64) + 1;
+				if (words > z->zero.n) {
+					if (vmc_vec_grow((void **)&z->zero.v,
+							 &z->zero.cap, words, 8))
+						return vmc_error_nomem();
+					memset(z->zero.v + z->zero.n, 0,
+					       (words - z->zero.n) * 8);
+					z->zero.n = words;
+				}
+				z->zero.v[k / 64] |= 1ull << (k % 64);
+			}
+			ix->chunk_zero = true;
+		}
+		if (end && !n)
+			break;
+	}
 	return NULL;
 }
 
@@ -453,6 +500,9 @@ static struct vmc_error *index_data(struct indexer *ix, bool *stop)
 	int ret = inflate(&c->zs, Z_BLOCK);
 	size_t produced = WINSIZE - ix->ring_pos - c->zs.avail_out;
 	ix->crc = crc32(ix->crc, ix->ring + ix->ring_pos, (uInt)produced);
+	err = track_zeros(ix, ix->ring + ix->ring_pos, produced, c->out, false);
+	if (err)
+		return err;
 	ix->ring_pos = (ix->ring_pos + produced) % WINSIZE;
 	c->out += produced;
 	ix->member_out += produced;
@@ -476,7 +526,7 @@ static struct vmc_error *build_index(struct gz *z, struct vmc_warnings *ws)
 		cursor_free(c);
 		return vmc_error_nomem();
 	}
-	*ix = (struct indexer){ .z = z, .c = c, .ws = ws };
+	*ix = (struct indexer){ .z = z, .c = c, .ws = ws, .chunk_zero = true };
 	seek_input(c, 0);
 	c->state = AT_HEADER;
 	struct vmc_error *err = NULL;
@@ -485,6 +535,8 @@ static struct vmc_error *build_index(struct gz *z, struct vmc_warnings *ws)
 		err = c->state == AT_HEADER ? index_header(ix, &stop)
 					    : index_data(ix, &stop);
 	z->size = c->out;
+	if (!err && z->size % CHUNK)	/* the last chunk, part full */
+		err = track_zeros(ix, NULL, 0, z->size, true);
 	free(ix);
 	cursor_free(c);
 	return err;
@@ -676,6 +728,8 @@ static struct vmc_error *decode_chunk(struct gz *z, uint64_t k, uint8_t **out)
 		}
 		if (b == k)
 			result = buf;
+		else if (is_zero_chunk(z, b))
+			free(buf);
 		else
 			vmc_cache_put(z->cache, b, buf, (size_t)blen);
 	}
@@ -706,7 +760,9 @@ static struct vmc_error *gz_pread(struct vmc_input *in, void *buf, size_t len,
 		uint64_t k = off / CHUNK, clen = chunk_len(z, k);
 		size_t in_chunk = (size_t)(off - k * CHUNK);
 		size_t n = clen - in_chunk < len ? (size_t)(clen - in_chunk) : len;
-		if (!vmc_cache_copy(z->cache, k, in_chunk, dst, n)) {
+		if (is_zero_chunk(z, k)) {
+			memset(dst, 0, n);
+		} else if (!vmc_cache_copy(z->cache, k, in_chunk, dst, n)) {
 			uint8_t *data = NULL;
 			struct vmc_error *err = decode_chunk(z, k, &data);
 			if (err)
@@ -730,6 +786,7 @@ static void gz_free(struct gz *z)
 		cursor_free(z->cursors[i]);
 	gz_point_vec_free(&z->points);
 	free(z->windows.v);
+	free(z->zero.v);
 	vmc_cache_free(z->cache);
 	pthread_mutex_destroy(&z->lock);
 	free(z);
@@ -780,7 +837,11 @@ bool vmc_gzip_stats(struct vmc_input *in, struct vmc_layer_stats *st)
 		return false;
 	struct gz *z = in->priv;
 	st->entries = z->points.n;
-	st->index_bytes = z->points.cap * sizeof(*z->points.v) + z->windows.cap;
+	st->index_bytes = z->points.cap * sizeof(*z->points.v) + z->windows.cap +
+			  z->zero.cap * sizeof(*z->zero.v);
+	for (uint64_t k = 0; k * CHUNK < z->size; k++)
+		if (is_zero_chunk(z, k))
+			st->zero_bytes += chunk_len(z, k);
 	vmc_cache_stats(z->cache, &st->cache);
 	return true;
 }

@@ -71,6 +71,7 @@ struct vmc_error *vmc_gzip_open_span(struct vmc_input **in,
 struct vmc_layer_stats {
 	uint64_t entries;
 	uint64_t index_bytes;
+	uint64_t zero_bytes;	/* decoded bytes known to be zero: not decoded */
 	struct vmc_cache_stats cache;
 };
 bool vmc_layer_stats(struct vmc_input *in, struct vmc_layer_stats *st);

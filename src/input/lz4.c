@@ -10,7 +10,9 @@
  * that together decode to at least RUN_MIN bytes, so that a file of tiny
  * blocks cannot make the index larger than the decoded data allows. A read
  * decodes the run holding it (blocks are independent: lz4 -BI, the
- * default) into the shared block cache.
+ * default) into the shared block cache; a run that decoded to zeros only
+ * (guest RAM is mostly zero pages) is remembered as such and never
+ * decoded again.
  *
  * Linked blocks (lz4 -BD) need every block before them to decode one, so
  * they are refused with the command that rewrites the file. Skippable
@@ -146,6 +148,7 @@ struct lz4_run {
 	uint64_t hdr_off;
 	uint64_t dstart;
 	uint8_t flg, bd;
+	bool zero;		/* decodes to zeros only: read without decoding */
 };
 
 VMC_VEC(lz4_run_vec, struct lz4_run)
@@ -457,13 +460,14 @@ static struct vmc_error *index_block(struct lz4 *z, const struct walk *w,
 	if (w->flg & FLG_CONTENT_CSUM)
 		xxh_update(&fc->xxh, it->raw ? src : scratch, n);
 	fc->decoded += n;
-	struct lz4_run *last = z->runs.n ? &z->runs.v[z->runs.n - 1] : NULL;
-	if (!last || z->size - last->dstart >= RUN_MIN) {
-		struct lz4_run *r = lz4_run_vec_push(&z->runs);
-		if (!r)
+	struct lz4_run *r = z->runs.n ? &z->runs.v[z->runs.n - 1] : NULL;
+	if (!r || z->size - r->dstart >= RUN_MIN) {
+		if (!(r = lz4_run_vec_push(&z->runs)))
 			return vmc_error_nomem();
-		*r = (struct lz4_run){ it->hdr_off, z->size, w->flg, w->bd };
+		*r = (struct lz4_run){ it->hdr_off, z->size, w->flg, w->bd, true };
 	}
+	/* Guest RAM is mostly zero pages: such runs are never decoded again. */
+	r->zero = r->zero && vmc_all_zero(it->raw ? src : scratch, n);
 	z->size += n;
 	return NULL;
 }
@@ -595,7 +599,9 @@ static struct vmc_error *lz4_pread(struct vmc_input *in, void *buf, size_t len,
 		uint64_t start = z->runs.v[i].dstart, rlen = run_end(z, i) - start;
 		size_t in_run = (size_t)(off - start);
 		size_t n = rlen - in_run < len ? (size_t)(rlen - in_run) : len;
-		if (!vmc_cache_copy(z->cache, i, in_run, dst, n)) {
+		if (z->runs.v[i].zero) {
+			memset(dst, 0, n);
+		} else if (!vmc_cache_copy(z->cache, i, in_run, dst, n)) {
 			uint8_t *data = NULL;
 			struct vmc_error *err = decode_run(z, i, &data);
 			if (err)
@@ -655,6 +661,9 @@ bool vmc_lz4_stats(struct vmc_input *in, struct vmc_layer_stats *st)
 	struct lz4 *z = in->priv;
 	st->entries = z->runs.n;
 	st->index_bytes = z->runs.cap * sizeof(*z->runs.v);
+	for (size_t i = 0; i < z->runs.n; i++)
+		if (z->runs.v[i].zero)
+			st->zero_bytes += run_end(z, i) - z->runs.v[i].dstart;
 	vmc_cache_stats(z->cache, &st->cache);
 	return true;
 }
