@@ -108,7 +108,11 @@ $(BUILD)/walk-bench: bench/walk-bench.c $(BUILD)/libvmcore.a
 	  -o $@ $< $(BUILD)/libvmcore.a $(ALL_LDFLAGS) $(LIBS) \
 	  $(shell pkg-config --libs $(BENCH_PKGS))
 
-bench-build: $(BUILD)/walk-bench
+bench-build: $(BUILD)/walk-bench $(BUILD)/input-bench
+
+# The compressed input layers against the plain file (bench/input-bench.sh).
+$(BUILD)/input-bench: bench/input-bench.c $(BUILD)/libvmcore.a
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libvmcore.a $(ALL_LDFLAGS) $(LIBS)
 
 # The real-guest suite's check of the read path against the traced walk.
 $(BUILD)/xlat-check: tests/realguest/xlat-check.c $(BUILD)/libvmcore.a
