@@ -304,7 +304,9 @@ struct indexer {
 	uint64_t member_out;
 	uLong crc;
 	bool chunk_zero;	/* the chunk being decoded is zeros so far */
-	uint8_t zwin[WINSIZE + WINSIZE / 8 + 64];	/* >= compressBound */
+	z_stream deflater;	/* for the windows, reset for each */
+	bool deflater_ready;
+	uint8_t zwin[WINSIZE + WINSIZE / 8 + 64];	/* >= deflateBound */
 };
 
 static struct vmc_error *add_point(struct indexer *ix, uint64_t in,
@@ -327,9 +329,23 @@ static struct vmc_error *add_point(struct indexer *ix, uint64_t in,
 	size_t wrap = len - first;
 	memcpy(lin, ix->ring + WINSIZE - wrap, wrap);
 	memcpy(lin + wrap, ix->ring + ix->ring_pos - first, first);
-	uLongf zlen = sizeof(ix->zwin);
-	if (compress2(ix->zwin, &zlen, lin, len, 1) != Z_OK)
+	/* One deflate state for all windows: deflateInit's 256 KiB set-up
+	 * each time would cost more than the window. */
+	z_stream *d = &ix->deflater;
+	if (!ix->deflater_ready) {
+		if (deflateInit(d, 1) != Z_OK)
+			return vmc_error_nomem();
+		ix->deflater_ready = true;
+	} else if (deflateReset(d) != Z_OK) {
 		return vmc_error_nomem();
+	}
+	d->next_in = lin;
+	d->avail_in = (uInt)len;
+	d->next_out = ix->zwin;
+	d->avail_out = sizeof(ix->zwin);
+	if (deflate(d, Z_FINISH) != Z_STREAM_END)
+		return vmc_error_nomem();
+	size_t zlen = sizeof(ix->zwin) - d->avail_out;
 	if (vmc_vec_grow((void **)&z->windows.v, &z->windows.cap,
 			 z->windows.n + zlen, 1))
 		return vmc_error_nomem();
@@ -345,37 +361,43 @@ static bool is_zero_chunk(const struct gz *z, uint64_t k)
 	return k / 64 < z->zero.n && z->zero.v[k / 64] >> (k % 64) & 1;
 }
 
-/* Note which chunks of out[0, n), decoded at offset at, are all zero. */
-static struct vmc_error *track_zeros(struct indexer *ix, const uint8_t *out,
-				     size_t n, uint64_t at, bool end)
+/* Chunk k is complete (or the stream ends inside it): mark it if it
+ * decoded to zeros only. */
+static struct vmc_error *end_chunk(struct indexer *ix, uint64_t k)
 {
 	struct gz *z = ix->z;
-	while (n || end) {
+	if (ix->chunk_zero) {
+		size_t words = (size_t)(k / 64) + 1;
+		if (words > z->zero.n) {
+			if (vmc_vec_grow((void **)&z->zero.v, &z->zero.cap, words,
+					 sizeof(*z->zero.v)))
+				return vmc_error_nomem();
+			memset(z->zero.v + z->zero.n, 0,
+			       (words - z->zero.n) * sizeof(*z->zero.v));
+			z->zero.n = words;
+		}
+		z->zero.v[k / 64] |= 1ull << (k % 64);
+	}
+	ix->chunk_zero = true;
+	return NULL;
+}
+
+/* Note which chunks of out[0, n), decoded at offset at, are all zero. */
+static struct vmc_error *track_zeros(struct indexer *ix, const uint8_t *out,
+				     size_t n, uint64_t at)
+{
+	while (n) {
 		uint64_t k = at / CHUNK, left = (k + 1) * CHUNK - at;
 		size_t piece = left < n ? (size_t)left : n;
 		ix->chunk_zero = ix->chunk_zero && vmc_all_zero(out, piece);
 		out += piece;
 		at += piece;
 		n -= piece;
-		/* A chunk ends: here, or (end) with the stream, part full. */
-		bool done = at % CHUNK == 0 || (end && !n);
-		if (done && at > k * CHUNK) {
-			if (ix->chunk_zero) {
-				size_t words = (size_t)(k / 64) + 1;
-				if (words > z->zero.n) {
-					if (vmc_vec_grow((void **)&z->zero.v,
-							 &z->zero.cap, words, 8))
-						return vmc_error_nomem();
-					memset(z->zero.v + z->zero.n, 0,
-					       (words - z->zero.n) * 8);
-					z->zero.n = words;
-				}
-				z->zero.v[k / 64] |= 1ull << (k % 64);
-			}
-			ix->chunk_zero = true;
+		if (at % CHUNK == 0) {
+			struct vmc_error *err = end_chunk(ix, k);
+			if (err)
+				return err;
 		}
-		if (end && !n)
-			break;
 	}
 	return NULL;
 }
@@ -500,7 +522,7 @@ static struct vmc_error *index_data(struct indexer *ix, bool *stop)
 	int ret = inflate(&c->zs, Z_BLOCK);
 	size_t produced = WINSIZE - ix->ring_pos - c->zs.avail_out;
 	ix->crc = crc32(ix->crc, ix->ring + ix->ring_pos, (uInt)produced);
-	err = track_zeros(ix, ix->ring + ix->ring_pos, produced, c->out, false);
+	err = track_zeros(ix, ix->ring + ix->ring_pos, produced, c->out);
 	if (err)
 		return err;
 	ix->ring_pos = (ix->ring_pos + produced) % WINSIZE;
@@ -536,7 +558,9 @@ static struct vmc_error *build_index(struct gz *z, struct vmc_warnings *ws)
 					    : index_data(ix, &stop);
 	z->size = c->out;
 	if (!err && z->size % CHUNK)	/* the last chunk, part full */
-		err = track_zeros(ix, NULL, 0, z->size, true);
+		err = end_chunk(ix, z->size / CHUNK);
+	if (ix->deflater_ready)
+		deflateEnd(&ix->deflater);
 	free(ix);
 	cursor_free(c);
 	return err;

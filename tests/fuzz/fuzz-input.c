@@ -28,7 +28,7 @@
 /* Decoded bytes a raw input may be read for, in all. */
 #define RAW_READ_BUDGET	(4u << 20)
 /* Structured payloads are repeated up to this size (gzip points). */
-#define MAX_PAYLOAD	(2u << 20)
+#define MAX_PAYLOAD	(1u << 20)
 
 static uint64_t rng_next(uint64_t *s)
 {

@@ -44,7 +44,7 @@ max_len_of() {
 	vmcoreinfo) echo 8192 ;;
 	notes) echo 32768 ;;
 	x86-tables) echo 262160 ;;
-	input) echo 262144 ;;	# gzip decodes up to 1032x that on open
+	input) echo 65536 ;;	# gzip decodes up to 1032x that on open
 	*) echo 600000 ;;
 	esac
 }
