@@ -3,6 +3,7 @@
 #   make check           unit tests, fixture and CLI tests (and, with CI=true,
 #                        the real-guest suite)
 #   make check-cli UPDATE=1  rewrite the CLI goldens (tests/cli/README.md)
+#   make check-cli T=NAME    run tests/cli/t-NAME.sh only
 #   make check-real      real Linux guests in QEMU (tests/realguest/)
 #   make check-sanitize  the suite again under ASan + UBSan (build-san/)
 #   make fuzz-build      the libFuzzer harnesses and their seeds (build-fuzz/;
@@ -20,10 +21,11 @@ BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 BUILD    ?= build
 PYTHON   ?= /usr/bin/python3
-# Link only what the code uses: the product needs no library yet; the unit
-# tests cross-check our ELF reader against libelf; the walker benchmark runs
-# libkdumpfile side by side.
-PKGS     :=
+# Link only what the code uses: the product reads a vmlinux's symbols with
+# libdw (libdwfl) and libelf (src/symbols/); the unit tests cross-check our
+# ELF reader against libelf; the walker benchmark runs libkdumpfile side by
+# side.
+PKGS     := libdw libelf
 # The compressed input layers (src/input/gzip.c, lz4.c).
 PKGS     += zlib liblz4
 UNIT_PKGS := libelf
@@ -141,7 +143,7 @@ $(FAULTS): tests/shim/faults.c
 # UPDATE=1 rewrites the goldens in tests/cli/expected/ instead of comparing.
 check-cli: $(BIN) fixtures $(FAULTS)
 	VMCORE_TOOL=$(BIN) FIXTURES=$(BUILD)/fixtures PYTHON=$(PYTHON) \
-	  VMC_FAULTS=$(abspath $(FAULTS)) UPDATE=$(UPDATE) bash tests/cli/run.sh
+	  VMC_FAULTS=$(abspath $(FAULTS)) UPDATE=$(UPDATE) T='$(T)' bash tests/cli/run.sh
 
 check-mkcore:
 	PYTHON=$(PYTHON) bash tests/mkcore-selftest.sh
@@ -173,7 +175,7 @@ deps:
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_NAMES   := elfcore vmcoreinfo notes walk plan translate x86-tables \
-                remap-oracle
+                remap-oracle symbols
 FUZZ_NAMES   += input
 FUZZ_BINS     = $(FUZZ_NAMES:%=$(BUILD)/fuzz-%)
 FUZZ_SEEDS_TXT := $(wildcard tests/fuzz/seeds/*.core.txt)
@@ -202,7 +204,8 @@ $(BUILD)/seed-cores/%.core: tests/fuzz/seeds/%.core.txt tests/mkcore.py
 
 # Seeds: regenerated whenever a fixture or the generator changes.
 fuzz-seeds: $(BUILD)/seeds/.stamp
-$(BUILD)/seeds/.stamp: $(FIXTURES) $(FUZZ_SEED_CORES) tests/fuzz/mkseeds.py
+$(BUILD)/seeds/.stamp: $(FIXTURES) $(FUZZ_SEED_CORES) tests/fuzz/mkseeds.py \
+                       tests/mkcore.py
 	rm -rf $(BUILD)/seeds
 	$(PYTHON) tests/fuzz/mkseeds.py $(BUILD)/fixtures:$(BUILD)/seed-cores \
 	  tests/fixtures:tests/fuzz/seeds $(BUILD)/seeds
@@ -219,7 +222,8 @@ comma := ,
 
 # The README's main job: remap the bundled sample core (derived from a real
 # Debian guest, tests/fixtures/README.md), then show that gdb reads kernel
-# memory from the result by virtual address.
+# memory from the result by virtual address; names come from the small
+# kallsyms table in the sample (no vmlinux needed).
 SAMPLE     := $(BUILD)/fixtures/sample-x86_64.core
 SAMPLE_OUT := $(BUILD)/sample-gdb.elf
 BANNER_VA  := 0xffffffff97d61900
@@ -228,14 +232,20 @@ sample: vmcore-tool $(SAMPLE)
 	$(BIN) ptload --list $(SAMPLE)
 	@echo
 	@echo '== remap: walk its page tables, write a core gdb reads by virtual address'
+	@echo '   (it prints the gdb command for the output, KASLR offset included)'
 	$(BIN) remap --force $(SAMPLE) -o $(SAMPLE_OUT)
 	$(BIN) ptload --list $(SAMPLE_OUT) | tail -n 1
 	@echo
-	@echo '== linux_banner at $(BANNER_VA), through the page tables'
-	$(BIN) vtop $(SAMPLE) $(BANNER_VA)
+	@echo '== linux_banner by name (kallsyms in the dump), through the page tables'
+	$(BIN) vtop $(SAMPLE) linux_banner
+	$(BIN) read $(SAMPLE) linux_banner 200
 	@echo
 	@echo '== gdb reads it from the output by virtual address'
 	gdb -batch -nx -ex 'core-file $(SAMPLE_OUT)' -ex 'x/s $(BANNER_VA)'
+	@echo
+	@echo '== or in one step: vmcore-tool gdb remaps (cached) and runs gdb;'
+	@echo '   with the kernel'"'"'s vmlinux (--vmlinux, or installed) it adds symbol-file -o OFFSET'
+	XDG_CACHE_HOME=$(abspath $(BUILD))/cache $(BIN) gdb $(SAMPLE) -- -batch -nx -ex 'x/s $(BANNER_VA)'
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

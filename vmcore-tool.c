@@ -12,13 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "src/base/base.h"
 #include "src/elfcore/elfcore.h"
 #include "src/open/open.h"
 #include "src/report/report.h"
+#include "src/symbols/symbols.h"
 
 #ifndef VMC_VERSION
 #define VMC_VERSION "0.1.0"
@@ -76,6 +81,8 @@ enum { OPT_CPU = 0x200, OPT_CR3, OPT_SWAPPER, OPT_TTBR0, OPT_TTBR1, OPT_GRANULE,
        OPT_VA_BITS, OPT_PHYS, OPT_FORMAT, OPT_KERNEL,
        OPT_USER, OPT_LAYOUT, OPT_KERNEL_ONLY, OPT_NO_FILLER, OPT_EXCLUDE,
        OPT_DRY_RUN, OPT_IN_PLACE, OPT_FORCE, OPT_FORCE_EMPTY, OPT_KEEP_ALIASES };
+/* Coverage strips (info, maps, remap). */
+enum { OPT_COVERAGE = 0x300, OPT_WIDTH };
 
 static const struct argp_option root_options[] = {
 	{ "cpu", OPT_CPU, "N", 0, "Walk CPU N's page tables (its CR3; default CPU 0)", 0 },
@@ -157,6 +164,59 @@ static const struct argp_child root_children[] = {
 	{ 0 }
 };
 
+/* ---- symbol options (info, vtop, read, remap, gdb, symbols) -------------- */
+
+struct sym_opts {
+	const char *vmlinux;
+	bool force;
+};
+
+enum { OPT_VMLINUX = 'x', OPT_FORCE_VMLINUX = 0x300 };
+
+static const struct argp_option sym_options[] = {
+	{ "vmlinux", OPT_VMLINUX, "PATH", 0, "The kernel's vmlinux, for symbols and types (default: found by the dump's VMCOREINFO BUILD-ID and OSRELEASE under /usr/lib/debug, /boot and /lib/modules)", 0 },
+	{ "force-vmlinux", OPT_FORCE_VMLINUX, NULL, 0, "Use --vmlinux even though its build-id differs from the dump's", 0 },
+	{ 0 }
+};
+
+static error_t sym_parse(int key, char *arg, struct argp_state *state)
+{
+	struct sym_opts *o = state->input;
+	switch (key) {
+	case OPT_VMLINUX:
+		o->vmlinux = arg;
+		break;
+	case OPT_FORCE_VMLINUX:
+		o->force = true;
+		break;
+	case ARGP_KEY_END:
+		if (o->force && !o->vmlinux)
+			argp_error(state, "--force-vmlinux goes with --vmlinux");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp sym_argp = { sym_options, sym_parse, NULL, NULL,
+				      NULL, NULL, NULL };
+
+/* vtop, read and remap: the root, the symbols, the common options. */
+static const struct argp_child root_sym_children[] = {
+	{ &root_argp, 0, "Page-table root:", 2 },
+	{ &sym_argp, 0, "Symbols:", 3 },
+	{ &common_argp, 0, "Common options:", 4 },
+	{ 0 }
+};
+
+/* info, symbols, gdb: the symbols and the common options. */
+static const struct argp_child sym_children[] = {
+	{ &sym_argp, 0, "Symbols:", 2 },
+	{ &common_argp, 0, "Common options:", 3 },
+	{ 0 }
+};
+
 /* ---- messages ------------------------------------------------------------ */
 
 static const char *prog = "vmcore-tool";
@@ -217,6 +277,7 @@ struct session {
 	struct vmc_source *src;
 	struct vmc_dump *dump;
 	struct vmc_report_opts ro;
+	struct vmc_symbols *syms;	/* session_symbols() */
 };
 
 /* Open path; on failure print why and return the exit status, else 0. */
@@ -242,12 +303,54 @@ static int session_open(struct session *s, const char *path,
  * names the file) if any. Returns err's exit status, else status. */
 static int session_end(struct session *s, struct vmc_error *err, int status)
 {
+	vmc_symbols_close(s->syms);
+	s->syms = NULL;
 	warnings_done(&s->ws, &s->w, &s->opts);
 	if (err)
 		status = report_error(s->file, err);
 	vmc_source_close(s->src);
 	s->src = NULL;
 	return status;
+}
+
+/*
+ * The dump's symbols, opened once per session (cheap: nothing is decoded
+ * until a name is asked for). The search for a vmlinux starts at
+ * $VMCORE_TOOL_DEBUG_ROOT when set (tests; the man page documents it).
+ */
+static struct vmc_error *session_symbols(struct session *s,
+					 const struct sym_opts *so,
+					 const struct vmc_root_request *root)
+{
+	if (s->syms)
+		return NULL;
+	struct vmc_symbols_opts o = {
+		.vmlinux = so ? so->vmlinux : NULL,
+		.force_vmlinux = so && so->force,
+		.debug_root = getenv("VMCORE_TOOL_DEBUG_ROOT"),
+		.root = root,
+	};
+	return vmc_symbols_open(s->dump, &o, &s->ws, &s->syms);
+}
+
+/* The addresses of exprs (numbers, NAME, NAME+OFF, NAME-OFF) into out;
+ * symbols are opened only when a name is among them. */
+static struct vmc_error *resolve_exprs(struct session *s,
+				       const struct sym_opts *so,
+				       const struct vmc_root_request *root,
+				       char *const *exprs, size_t n,
+				       uint64_t *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (vmc_parse_u64(exprs[i], &out[i]) == 0)
+			continue;
+		struct vmc_error *err = session_symbols(s, so, root);
+		if (!err)
+			err = vmc_symbols_eval(s->syms, exprs[i], &out[i], NULL);
+		if (err)
+			return err;
+	}
+	return NULL;
 }
 
 /* ---- positional arguments ------------------------------------------------ */
@@ -266,11 +369,62 @@ static void need_core(struct argp_state *state, const char *core)
 		argp_error(state, "no CORE given");
 }
 
+/* ---- coverage strips ------------------------------------------------------ */
+
+#define MAX_STRIP_WIDTH 4096
+
+static unsigned parse_width(struct argp_state *state, const char *arg)
+{
+	uint64_t v;
+	if (vmc_parse_u64(arg, &v) || v < 1 || v > MAX_STRIP_WIDTH)
+		argp_error(state, "--width takes 1 to %d columns, not '%s'",
+			   MAX_STRIP_WIDTH, arg);
+	return (unsigned)v;
+}
+
+static void need_coverage(struct argp_state *state, bool coverage,
+			  unsigned width)
+{
+	if (width && !coverage)
+		argp_error(state, "--width goes with --coverage");
+}
+
+/* How strips look: the terminal's width, and colour only on a terminal,
+ * not with NO_COLOR set (no-color.org) nor on TERM=dumb. */
+static struct vmc_strip_opts strip_opts(unsigned width)
+{
+	struct vmc_strip_opts so = { .width = width };
+	if (!isatty(STDOUT_FILENO))
+		return so;
+	struct winsize wsz;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &wsz) == 0)
+		so.term_cols = wsz.ws_col;
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+	so.color = !(nc && *nc) && !(term && strcmp(term, "dumb") == 0);
+	return so;
+}
+
+#define COVERAGE_HELP "Show what the page tables make of each byte of RAM: " \
+	"one line per RAM range of samples (= linear map, K kernel image, V " \
+	"other kernel, U user only, + several, . not mapped, x not in the " \
+	"dump), then the bytes of each kind"
+#define WIDTH_HELP "Columns per strip (default: fit the terminal; 64 when " \
+	"not a terminal)"
+
 /* ---- info ------------------------------------------------------------------ */
 
 struct info_args {
 	struct common_opts common;
+	struct sym_opts sym;
 	const char *core;
+	bool coverage;
+	unsigned width;
+};
+
+static const struct argp_option info_options[] = {
+	{ "coverage", OPT_COVERAGE, NULL, 0, COVERAGE_HELP, 0 },
+	{ "width", OPT_WIDTH, "N", 0, WIDTH_HELP, 0 },
+	{ 0 }
 };
 
 static error_t info_parse(int key, char *arg, struct argp_state *state)
@@ -278,13 +432,21 @@ static error_t info_parse(int key, char *arg, struct argp_state *state)
 	struct info_args *a = state->input;
 	switch (key) {
 	case ARGP_KEY_INIT:
-		state->child_inputs[0] = &a->common;
+		state->child_inputs[0] = &a->sym;
+		state->child_inputs[1] = &a->common;
+		break;
+	case OPT_COVERAGE:
+		a->coverage = true;
+		break;
+	case OPT_WIDTH:
+		a->width = parse_width(state, arg);
 		break;
 	case ARGP_KEY_ARG:
 		take_core(state, &a->core, arg);
 		break;
 	case ARGP_KEY_END:
 		need_core(state, a->core);
+		need_coverage(state, a->coverage, a->width);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -293,12 +455,17 @@ static error_t info_parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp info_argp = {
-	NULL, info_parse, "CORE",
+	info_options, info_parse, "CORE",
 	"Describe a guest memory dump: format, CPUs with their registers and the "
-	"paging mode each is in (and why), the RAM map (guest-physical ranges "
-	"and where their bytes are in the file), PT_LOAD counts by kind, notes, "
-	"and a VMCOREINFO summary (-v: every note and every VMCOREINFO line).",
-	common_children, NULL, NULL
+	"paging mode each is in (and why), each CPU's PC (and LR on AArch64) "
+	"by kernel symbol, the RAM map (guest-physical ranges and where their "
+	"bytes are in the file), PT_LOAD counts by kind, notes, the KASLR "
+	"offset and how it was found, the vmlinux, and a VMCOREINFO summary "
+	"(-v: every note and every VMCOREINFO line). --coverage adds what "
+	"remap's page-table walk makes of each byte of RAM, as strips, bytes "
+	"per kind, and the totals against remap's filler (with --json: "
+	"\"coverage\" and \"coverage_summary\").",
+	sym_children, NULL, NULL
 };
 
 static int cmd_info(int argc, char **argv)
@@ -309,8 +476,22 @@ static int cmd_info(int argc, char **argv)
 	int status = session_open(&s, a.core, &a.common);
 	if (status)
 		return status;
-	return session_end(&s, vmc_report_info(stdout, s.dump,
-					       vmc_source_elf(s.src), &s.ro), 0);
+	struct vmc_error *err = session_symbols(&s, &a.sym, NULL);
+	if (err)
+		return session_end(&s, err, 0);
+	struct vmc_coverage cov;
+	if (a.coverage) {
+		err = vmc_coverage_of_dump(s.dump, &s.ws, &cov);
+		if (err)
+			return session_end(&s, vmc_error_prefix(err, "--coverage"), 0);
+		s.ro.coverage = &cov;
+		s.ro.strip = strip_opts(a.width);
+	}
+	err = vmc_report_info(stdout, s.dump, vmc_source_elf(s.src), s.syms,
+			      &s.ro);
+	if (a.coverage)
+		vmc_coverage_fini(&cov);
+	return session_end(&s, err, 0);
 }
 
 /* ---- ptload ----------------------------------------------------------------- */
@@ -393,20 +574,31 @@ static int cmd_ptload(int argc, char **argv)
 struct walk_args {			/* vtop, maps, read */
 	struct vmc_root_request root;
 	struct common_opts common;
+	struct sym_opts sym;
 	const char *core;
-	uint64_t *addrs;
+	char **exprs;			/* addresses as given: numbers or names */
 	size_t naddrs, addrs_cap;
 	enum vmc_half half;
 	bool phys;
 	enum vmc_read_format format;
 	bool have_len;
 	uint64_t len;
+	bool coverage;			/* maps --coverage */
+	unsigned width;
 };
 
 static void walk_args_init(struct argp_state *state, struct walk_args *a)
 {
 	state->child_inputs[0] = &a->root;
 	state->child_inputs[1] = &a->common;
+}
+
+/* vtop and read: with the symbol options (root_sym_children). */
+static void walk_sym_args_init(struct argp_state *state, struct walk_args *a)
+{
+	state->child_inputs[0] = &a->root;
+	state->child_inputs[1] = &a->sym;
+	state->child_inputs[2] = &a->common;
 }
 
 static uint64_t parse_addr(struct argp_state *state, const char *arg,
@@ -419,22 +611,33 @@ static uint64_t parse_addr(struct argp_state *state, const char *arg,
 	return v;
 }
 
+/* An address argument: a number or a symbol expression, kept as given. */
+static void add_expr(struct argp_state *state, struct walk_args *a, char *arg,
+		     const char *what)
+{
+	if (!vmc_symbols_is_expr(arg))
+		argp_error(state, "%s '%s' is neither a number (0x-prefixed hex "
+			   "or decimal) nor a symbol (NAME, NAME+OFF, NAME-OFF)",
+			   what, arg);
+	if (vmc_vec_grow((void **)&a->exprs, &a->addrs_cap, a->naddrs + 1,
+			 sizeof(*a->exprs)))
+		argp_failure(state, EXIT_ERROR, ENOMEM, "too many addresses");
+	a->exprs[a->naddrs++] = arg;
+}
+
 static error_t vtop_parse(int key, char *arg, struct argp_state *state)
 {
 	struct walk_args *a = state->input;
 	switch (key) {
 	case ARGP_KEY_INIT:
-		walk_args_init(state, a);
+		walk_sym_args_init(state, a);
 		break;
 	case ARGP_KEY_ARG:
 		if (!a->core) {
 			a->core = arg;
 			break;
 		}
-		if (vmc_vec_grow((void **)&a->addrs, &a->addrs_cap,
-				 a->naddrs + 1, sizeof(*a->addrs)))
-			argp_failure(state, EXIT_ERROR, ENOMEM, "too many addresses");
-		a->addrs[a->naddrs++] = parse_addr(state, arg, "VADDR");
+		add_expr(state, a, arg, "VADDR");
 		break;
 	case ARGP_KEY_END:
 		if (!a->core)
@@ -454,8 +657,10 @@ static const struct argp vtop_argp = {
 	"tables, printing every level as crash's vtop does: the table's physical "
 	"address, the index, the raw entry and its bits, and where it leads; then "
 	"the page, its size and flags (r, w or -, x or -, u(ser) or s(upervisor), "
-	"g(lobal) or -). Exit status 1 when an address is not mapped.",
-	root_children, NULL, NULL
+	"g(lobal) or -). A VADDR is a number or a kernel symbol: NAME, NAME+OFF "
+	"or NAME-OFF (from kallsyms in the dump, or the vmlinux). Exit status 1 "
+	"when an address is not mapped or a name is unknown.",
+	root_sym_children, NULL, NULL
 };
 
 static int cmd_vtop(int argc, char **argv)
@@ -466,12 +671,20 @@ static int cmd_vtop(int argc, char **argv)
 	int status = session_open(&s, a.core, &a.common);
 	if (!status) {
 		size_t unmapped = 0;
-		struct vmc_error *err = vmc_report_vtop(stdout, s.dump, &a.root,
-							a.addrs, a.naddrs,
-							&unmapped, &s.ro);
+		uint64_t *vaddrs = calloc(a.naddrs, sizeof(*vaddrs));
+		const char **labels = calloc(a.naddrs, sizeof(*labels));
+		struct vmc_error *err = !vaddrs || !labels ? vmc_error_nomem() :
+			resolve_exprs(&s, &a.sym, &a.root, a.exprs, a.naddrs, vaddrs);
+		for (size_t i = 0; !err && i < a.naddrs; i++)
+			labels[i] = vmc_symbols_is_number(a.exprs[i]) ? NULL : a.exprs[i];
+		if (!err)
+			err = vmc_report_vtop(stdout, s.dump, &a.root, vaddrs, a.naddrs,
+					      labels, &unmapped, &s.ro);
 		status = session_end(&s, err, unmapped ? EXIT_NEGATIVE : 0);
+		free(vaddrs);
+		free(labels);
 	}
-	free(a.addrs);
+	free(a.exprs);
 	return status;
 }
 
@@ -480,6 +693,8 @@ static int cmd_vtop(int argc, char **argv)
 static const struct argp_option maps_options[] = {
 	{ "kernel", OPT_KERNEL, NULL, 0, "Only the kernel half (the upper, sign-extended half)", 0 },
 	{ "user", OPT_USER, NULL, 0, "Only the user half", 0 },
+	{ "coverage", OPT_COVERAGE, NULL, 0, "Instead of the table: strips of the address space's halves and of each region (direct map, vmalloc, kernel image, ...) showing where anything is mapped, with the regions' bounds and where they come from", 0 },
+	{ "width", OPT_WIDTH, "N", 0, WIDTH_HELP, 0 },
 	{ 0 }
 };
 
@@ -496,11 +711,18 @@ static error_t maps_parse(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--kernel and --user exclude each other");
 		a->half = key == OPT_KERNEL ? VMC_HALF_KERNEL : VMC_HALF_USER;
 		break;
+	case OPT_COVERAGE:
+		a->coverage = true;
+		break;
+	case OPT_WIDTH:
+		a->width = parse_width(state, arg);
+		break;
 	case ARGP_KEY_ARG:
 		take_core(state, &a->core, arg);
 		break;
 	case ARGP_KEY_END:
 		need_core(state, a->core);
+		need_coverage(state, a->coverage, a->width);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -514,8 +736,9 @@ static const struct argp maps_argp = {
 	"and physical address with equal flags and leaf size, merged; with the "
 	"virtual range (end exclusive), physical start, size, flags (r, w or -, "
 	"x or -, u(ser) or s(upervisor), g(lobal) or -), leaf page size, and "
-	"whether the physical range is RAM in this dump (ram, partly, no). Then "
-	"counts.",
+	"whether the physical range is RAM in this dump (ram, partly, no), and "
+	"the region of the address space it lies in (direct map, vmalloc, "
+	"kernel image, modules, ...). Then counts.",
 	root_children, NULL, NULL
 };
 
@@ -527,6 +750,12 @@ static int cmd_maps(int argc, char **argv)
 	int status = session_open(&s, a.core, &a.common);
 	if (status)
 		return status;
+	if (a.coverage) {
+		s.ro.strip = strip_opts(a.width);
+		return session_end(&s, vmc_report_maps_coverage(stdout, s.dump,
+								 &a.root, a.half,
+								 &s.ws, &s.ro), 0);
+	}
 	return session_end(&s, vmc_report_maps(stdout, s.dump, &a.root, a.half,
 					       &s.ws, &s.ro), 0);
 }
@@ -535,7 +764,7 @@ static int cmd_maps(int argc, char **argv)
 
 static const struct argp_option read_options[] = {
 	{ "phys", OPT_PHYS, NULL, 0, "ADDR is a guest-physical address", 0 },
-	{ "format", OPT_FORMAT, "FMT", 0, "hex (a hexdump, the default) or raw (the bytes)", 0 },
+	{ "format", OPT_FORMAT, "FMT", 0, "hex (a hexdump, the default), raw (the bytes), u64 or u32 (values in the guest's byte order, hex and decimal)", 0 },
 	{ 0 }
 };
 
@@ -544,7 +773,7 @@ static error_t read_parse(int key, char *arg, struct argp_state *state)
 	struct walk_args *a = state->input;
 	switch (key) {
 	case ARGP_KEY_INIT:
-		walk_args_init(state, a);
+		walk_sym_args_init(state, a);
 		break;
 	case OPT_PHYS:
 		a->phys = true;
@@ -554,18 +783,18 @@ static error_t read_parse(int key, char *arg, struct argp_state *state)
 			a->format = VMC_READ_HEX;
 		else if (strcmp(arg, "raw") == 0)
 			a->format = VMC_READ_RAW;
+		else if (strcmp(arg, "u64") == 0)
+			a->format = VMC_READ_U64;
+		else if (strcmp(arg, "u32") == 0)
+			a->format = VMC_READ_U32;
 		else
-			argp_error(state, "--format takes hex or raw, not '%s'", arg);
+			argp_error(state, "--format takes hex, raw, u64 or u32, not '%s'", arg);
 		break;
 	case ARGP_KEY_ARG:
 		if (!a->core) {
 			a->core = arg;
 		} else if (!a->naddrs) {
-			a->addrs = malloc(sizeof(*a->addrs));
-			if (!a->addrs)
-				argp_failure(state, EXIT_ERROR, ENOMEM, "ADDR");
-			a->addrs[0] = parse_addr(state, arg, "ADDR");
-			a->naddrs = 1;
+			add_expr(state, a, arg, "ADDR");
 		} else if (!a->have_len) {
 			a->len = parse_addr(state, arg, "LEN");
 			a->have_len = true;
@@ -583,6 +812,9 @@ static error_t read_parse(int key, char *arg, struct argp_state *state)
 				a->root.have_ttbr1))
 			argp_error(state, "--phys reads no page tables: it goes "
 				   "with none of --cpu, --cr3, --swapper, --ttbr0, --ttbr1");
+		if (a->phys && !vmc_symbols_is_number(a->exprs[0]))
+			argp_error(state, "--phys takes a physical address; '%s' "
+				   "is a symbol, a virtual address", a->exprs[0]);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -594,10 +826,13 @@ static const struct argp read_argp = {
 	read_options, read_parse, "CORE ADDR [LEN]",
 	"Read LEN bytes (default 256; K, M, G suffixes allowed) of guest memory "
 	"at virtual ADDR, through the page tables of the chosen root, or at "
-	"physical ADDR with --phys. Prints a hexdump, or the bytes themselves "
-	"with --format=raw. A hole stops the read with exit status 1 after what "
-	"precedes it.",
-	root_children, NULL, NULL
+	"physical ADDR with --phys. ADDR is a number or a kernel symbol: NAME, "
+	"NAME+OFF or NAME-OFF (from kallsyms in the dump, or the vmlinux). "
+	"Prints a hexdump, the bytes themselves with --format=raw, or one value "
+	"a line (address, hex, decimal) with --format=u64 or u32; --json gives "
+	"an object with the values or the bytes in hex. A hole stops the read "
+	"with exit status 1 after what precedes it.",
+	root_sym_children, NULL, NULL
 };
 
 static int cmd_read(int argc, char **argv)
@@ -606,12 +841,156 @@ static int cmd_read(int argc, char **argv)
 	argp_parse(&read_argp, argc, argv, 0, NULL, &a);
 	struct session s;
 	int status = session_open(&s, a.core, &a.common);
-	if (!status)
-		status = session_end(&s, vmc_report_read(stdout, s.dump, &a.root,
-							 a.addrs[0], a.len,
-							 a.phys, a.format), 0);
-	free(a.addrs);
+	if (!status) {
+		uint64_t addr;
+		struct vmc_error *err = resolve_exprs(&s, &a.sym, &a.root, a.exprs,
+						      1, &addr);
+		if (!err)
+			err = vmc_report_read(stdout, s.dump, &a.root, addr, a.len,
+					      a.phys, a.format,
+					      vmc_symbols_is_number(a.exprs[0]) ?
+					      NULL : a.exprs[0], &s.ro);
+		status = session_end(&s, err, 0);
+	}
+	free(a.exprs);
 	return status;
+}
+
+/* ---- the gdb command line (remap, gdb) ---------------------------------------- */
+
+/* Append arg to the growing line, quoted for a POSIX shell when needed. */
+static void shell_append(FILE *f, const char *arg)
+{
+	bool plain = *arg != '\0';
+	for (const char *p = arg; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789_./:=+-,@%", *p))
+			plain = false;
+	fputc(' ', f);
+	if (plain) {
+		fputs(arg, f);
+		return;
+	}
+	fputc('\'', f);
+	for (const char *p = arg; *p; p++) {
+		if (*p == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*p, f);
+	}
+	fputc('\'', f);
+}
+
+/* gdb-multiarch where it is installed (it reads every architecture), else
+ * gdb; NULL when neither is on PATH. */
+static const char *find_gdb(void)
+{
+	static const char *const names[] = { "gdb-multiarch", "gdb" };
+	const char *path = getenv("PATH");
+	for (size_t i = 0; i < 2; i++) {
+		const char *p = path && *path ? path : "/usr/bin:/bin";
+		while (*p) {
+			size_t n = strcspn(p, ":");
+			char buf[4096];
+			if (snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, n ? p : ".",
+				     names[i]) < (int)sizeof(buf) &&
+			    access(buf, X_OK) == 0)
+				return names[i];
+			p += n + (p[n] == ':');
+		}
+	}
+	return NULL;
+}
+
+/* What gdb is told, in order, before its own arguments. */
+struct gdb_setup {
+	char arch[64];			/* "set architecture i386", or "" */
+	char symfile[4200];		/* "symbol-file -o 0x... PATH", or "" */
+	char core[4200];		/* "core-file PATH" */
+	/* Why there are no symbols, or "". */
+	char why_none[1200];
+};
+
+/* The setup for core_path: gdb has no ELF64 i386 target and cannot tell an
+ * AArch64 core's architecture from a foreign host, so it is set; the
+ * vmlinux's symbols move by the KASLR offset (symbol-file -o). */
+static void gdb_setup(struct vmc_symbols *syms, const struct vmc_dump *d,
+		      const char *core_path, bool placeholders,
+		      struct gdb_setup *g)
+{
+	*g = (struct gdb_setup){0};
+	if (d->arch == VMC_ARCH_I386)
+		snprintf(g->arch, sizeof(g->arch), "set architecture i386");
+	else if (d->arch == VMC_ARCH_AARCH64)
+		snprintf(g->arch, sizeof(g->arch), "set architecture aarch64");
+	snprintf(g->core, sizeof(g->core), "core-file %s", core_path);
+	struct vmc_vmlinux_info vm;
+	vmc_symbols_vmlinux(syms, &vm);
+	const struct vmc_kaslr *k = vmc_symbols_kaslr(syms);
+	char off[32];
+	if (k->how != VMC_KASLR_UNKNOWN)
+		snprintf(off, sizeof(off), "0x%" PRIx64, k->offset);
+	else
+		snprintf(off, sizeof(off), "OFFSET");
+	if (vm.path && k->how != VMC_KASLR_UNKNOWN) {
+		snprintf(g->symfile, sizeof(g->symfile), "symbol-file -o %s %s",
+			 off, vm.path);
+		return;
+	}
+	if (!vm.path)
+		snprintf(g->why_none, sizeof(g->why_none), "no vmlinux (give one with --vmlinux PATH): %s", vm.why);
+	else
+		snprintf(g->why_none, sizeof(g->why_none), "the KASLR offset is %s",
+			 k->why);
+	if (placeholders)
+		snprintf(g->symfile, sizeof(g->symfile), "symbol-file -o %s %s",
+			 off, vm.path ? vm.path : "VMLINUX");
+}
+
+/* The whole command line, for people (remap's summary, gdb's echo). */
+static char *gdb_line(const char *gdb, const struct gdb_setup *g,
+		      char *const *extra, size_t nextra)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	fputs(gdb, f);
+	fputs(" -q", f);
+	const char *ex[] = { g->arch, g->symfile, g->core };
+	for (size_t i = 0; i < 3; i++)
+		if (*ex[i]) {
+			fputs(" -ex", f);
+			shell_append(f, ex[i]);
+		}
+	for (size_t i = 0; i < nextra; i++)
+		shell_append(f, extra[i]);
+	fclose(f);
+	return buf;
+}
+
+/* What the placeholders of remap's gdb command stand for, briefly (-v:
+ * where the vmlinux was looked for), into buf; "" when there are none. */
+static void gdb_hint(struct vmc_symbols *syms, const struct vmc_dump *d,
+		     int verbose, char *buf, size_t sz)
+{
+	struct vmc_vmlinux_info vm;
+	vmc_symbols_vmlinux(syms, &vm);
+	const struct vmc_kaslr *k = vmc_symbols_kaslr(syms);
+	const char *id = d->vmcoreinfo ? vmc_vmcoreinfo_get(d->vmcoreinfo, "BUILD-ID") : NULL;
+	const char *rel = d->vmcoreinfo ? vmc_vmcoreinfo_get(d->vmcoreinfo, "OSRELEASE") : NULL;
+	int n = 0;
+	buf[0] = '\0';
+	if (!vm.path)
+		n = snprintf(buf, sz, "VMLINUX: the vmlinux of %s%s%s%s, with debug "
+			     "info; none found here (--vmlinux PATH; %s)",
+			     rel ? rel : "the kernel", id ? " (build-id " : "",
+			     id ? id : "", id ? ")" : "",
+			     verbose ? vm.why : "-v says where it looked");
+	if (k->how == VMC_KASLR_UNKNOWN && n >= 0 && (size_t)n < sz)
+		snprintf(buf + n, sz - (size_t)n, "%sOFFSET: the KASLR offset is %s",
+			 n ? "; " : "", k->why);
 }
 
 /* ---- remap ------------------------------------------------------------------ */
@@ -619,9 +998,12 @@ static int cmd_read(int argc, char **argv)
 struct remap_args {
 	struct vmc_root_request root;
 	struct common_opts common;
+	struct sym_opts sym;
 	const char *core, *out;
 	struct vmc_plan_opts plan;
 	bool dry_run, force;
+	bool coverage;
+	unsigned width;
 };
 
 static const struct argp_option remap_options[] = {
@@ -635,6 +1017,8 @@ static const struct argp_option remap_options[] = {
 	{ "in-place", OPT_IN_PLACE, NULL, 0, "Rewrite CORE's headers only (gdb layout; data stays; safe if interrupted)", 0 },
 	{ "force", OPT_FORCE, NULL, 0, "Replace OUT if it exists", 0 },
 	{ "force-empty", OPT_FORCE_EMPTY, NULL, 0, "Write the core even when the page tables map under 1% of RAM (otherwise an error)", 0 },
+	{ "coverage", OPT_COVERAGE, NULL, 0, COVERAGE_HELP " (with --dry-run: instead of the PT_LOAD table)", 0 },
+	{ "width", OPT_WIDTH, "N", 0, WIDTH_HELP, 0 },
 	{ 0 }
 };
 
@@ -644,7 +1028,8 @@ static error_t remap_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &a->root;
-		state->child_inputs[1] = &a->common;
+		state->child_inputs[1] = &a->sym;
+		state->child_inputs[2] = &a->common;
 		break;
 	case 'o':
 		a->out = arg;
@@ -694,11 +1079,18 @@ static error_t remap_parse(int key, char *arg, struct argp_state *state)
 	case OPT_FORCE_EMPTY:
 		a->plan.allow_empty = true;
 		break;
+	case OPT_COVERAGE:
+		a->coverage = true;
+		break;
+	case OPT_WIDTH:
+		a->width = parse_width(state, arg);
+		break;
 	case ARGP_KEY_ARG:
 		take_core(state, &a->core, arg);
 		break;
 	case ARGP_KEY_END:
 		need_core(state, a->core);
+		need_coverage(state, a->coverage, a->width);
 		if (!a->out && !a->dry_run && !a->plan.in_place)
 			argp_error(state, "say where to write: -o OUT (or --in-place, "
 				   "or --dry-run)");
@@ -724,8 +1116,10 @@ static const struct argp remap_argp = {
 	"kernel image first, then one PT_LOAD per RAM range at its linear-map "
 	"address. Both keep the notes byte-exact, write each byte of RAM once, "
 	"and put program headers at offset 64. CORE is never modified (except "
-	"with --in-place).",
-	root_children, NULL, NULL
+	"with --in-place). With the summary, remap prints the gdb command that "
+	"reads the output: architecture, the vmlinux (--vmlinux, or found) at "
+	"the KASLR offset, the core.",
+	root_sym_children, NULL, NULL
 };
 
 static bool progress_shown;
@@ -767,6 +1161,10 @@ static void remap_summary(const struct remap_args *a, const struct vmc_plan *pla
 				prog, a->out, wo->shared_bytes,
 				vmc_human_size(wo->shared_bytes, h, sizeof(h)));
 	}
+	if (plan->stats.above_4g_bytes)
+		fprintf(stderr, "%s: %s of segments above 4 GiB left out: an ELF32 "
+			"core cannot describe them\n", prog,
+			vmc_human_size(plan->stats.above_4g_bytes, h, sizeof(h)));
 	if (plan->stats.alias_runs)
 		fprintf(stderr, "%s: %" PRIu64 " aliases of %" PRIu64
 			" physical range%s mapped %d times or more left out "
@@ -795,7 +1193,42 @@ static int cmd_remap(int argc, char **argv)
 		return session_end(&s, err, 0);
 	}
 	struct vmc_write_opts wo = { .force = a.force, .shared_bytes = UINT64_MAX };
-	if (a.dry_run) {
+	/* The strip describes the plan: shown before anything is written. */
+	if (a.coverage) {
+		struct vmc_coverage cov;
+		err = vmc_coverage_of_plan(s.dump, &a.plan, &plan, &cov);
+		if (!err) {
+			s.ro.strip = strip_opts(a.width);
+			err = vmc_report_coverage(stdout, s.dump, &cov, &s.ro);
+			vmc_coverage_fini(&cov);
+		}
+		if (err) {
+			vmc_plan_fini(&plan);
+			vmc_vrange_vec_free(&a.plan.exclude);
+			return session_end(&s, err, 0);
+		}
+		fflush(stdout);
+	}
+	/* The gdb command for the output, worked out while the input is
+	 * open (the KASLR offset may need its kallsyms). */
+	char *gdb_cmd = NULL;
+	struct gdb_setup gs;
+	if (!a.dry_run && !a.common.quiet && a.plan.layout == VMC_LAYOUT_GDB &&
+	    !(err = session_symbols(&s, &a.sym, &a.root))) {
+		const char *gdb = find_gdb();
+		gdb_setup(s.syms, s.dump, a.plan.in_place ? a.core : a.out, true, &gs);
+		gdb_cmd = gdb_line(gdb ? gdb : "gdb-multiarch", &gs, NULL, 0);
+		gdb_hint(s.syms, s.dump, a.common.verbose, gs.why_none,
+			 sizeof(gs.why_none));
+	}
+	if (err) {
+		vmc_plan_fini(&plan);
+		vmc_vrange_vec_free(&a.plan.exclude);
+		return session_end(&s, err, 0);
+	}
+	if (a.dry_run && a.coverage) {
+		/* the strip was the answer */
+	} else if (a.dry_run) {
 		err = vmc_report_ptloads(stdout, s.dump, plan.segs.v, plan.segs.n,
 					 VMC_SORT_INDEX, &s.ro);
 	} else if (a.plan.in_place) {
@@ -816,13 +1249,409 @@ static int cmd_remap(int argc, char **argv)
 			err = NULL;
 		}
 	}
-	if (!err && !status && !a.dry_run && !a.common.quiet)
+	if (!err && !status && !a.dry_run && !a.common.quiet) {
 		remap_summary(&a, &plan, &wo);
+		if (gdb_cmd) {
+			fprintf(stderr, "%s: for gdb: %s\n", prog, gdb_cmd);
+			if (gs.why_none[0])
+				fprintf(stderr, "%s: %s\n", prog, gs.why_none);
+		}
+	}
+	free(gdb_cmd);
 	vmc_plan_fini(&plan);
 	vmc_vrange_vec_free(&a.plan.exclude);
 	if (s.src)
 		return session_end(&s, err, status);
 	return err ? report_error(a.core, err) : status;
+}
+
+/* ---- gdb --------------------------------------------------------------------- */
+
+struct gdb_args {
+	struct common_opts common;
+	struct sym_opts sym;
+	const char *core;
+	char **gdb_args;
+	size_t ngdb, cap;
+	bool no_cache;
+};
+
+enum { OPT_NO_CACHE = 0x500 };
+
+static const struct argp_option gdb_options[] = {
+	{ "no-cache", OPT_NO_CACHE, NULL, 0, "Remap into a temporary file that is gone when gdb exits, not into the cache", 0 },
+	{ 0 }
+};
+
+static error_t gdb_parse(int key, char *arg, struct argp_state *state)
+{
+	struct gdb_args *a = state->input;
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->sym;
+		state->child_inputs[1] = &a->common;
+		break;
+	case OPT_NO_CACHE:
+		a->no_cache = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (!a->core) {
+			a->core = arg;
+			break;
+		}
+		if (vmc_vec_grow((void **)&a->gdb_args, &a->cap, a->ngdb + 1,
+				 sizeof(*a->gdb_args)))
+			argp_failure(state, EXIT_ERROR, ENOMEM, "too many arguments");
+		a->gdb_args[a->ngdb++] = arg;
+		break;
+	case ARGP_KEY_END:
+		need_core(state, a->core);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp gdb_argp = {
+	gdb_options, gdb_parse, "CORE [-- GDB-ARGS...]",
+	"Open CORE in gdb with kernel symbols: remap it into the gdb layout "
+	"first (unless it has virtual PT_LOADs already), into a cache "
+	"(${XDG_CACHE_HOME:-~/.cache}/vmcore-tool/gdb-cores/, one file per "
+	"input, kept while the input's device, inode, size and mtime stay the "
+	"same; its size is reported), then run gdb-multiarch (or gdb) with "
+	"'set architecture' (i386, aarch64), 'symbol-file -o KASLR-OFFSET "
+	"VMLINUX' and 'core-file', and GDB-ARGS after them, e.g. "
+	"-- -batch -ex 'p init_uts_ns.name.release'. The vmlinux is --vmlinux "
+	"or found by the dump's build-id and release; without one gdb opens the "
+	"core alone, and vmcore-tool says why.",
+	sym_children, NULL, NULL
+};
+
+/* ${XDG_CACHE_HOME:-$HOME/.cache}/vmcore-tool/gdb-cores, created. */
+static struct vmc_error *gdb_cache_dir(char *buf, size_t sz)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	int n;
+	if (xdg && *xdg == '/')
+		n = snprintf(buf, sz, "%s/vmcore-tool/gdb-cores", xdg);
+	else if (home && *home)
+		n = snprintf(buf, sz, "%s/.cache/vmcore-tool/gdb-cores", home);
+	else
+		return vmc_error_new(VMC_ERR_USAGE, "no cache directory: neither "
+				     "XDG_CACHE_HOME nor HOME is set (--no-cache "
+				     "needs none)");
+	if (n < 0 || (size_t)n >= sz)
+		return vmc_error_new(VMC_ERR_USAGE, "cache directory path too long");
+	/* mkdir -p */
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+				return vmc_error_errno(errno, "cannot create %s", buf);
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	return NULL;
+}
+
+/* Remove the cache's files for the input (dev, ino) other than keep: the
+ * same file, changed since. Then count what the cache holds. */
+static void gdb_cache_tidy(const char *dir, const char *prefix,
+			   const char *keep, size_t *files, uint64_t *disk,
+			   uint64_t *apparent)
+{
+	*files = 0;
+	*disk = *apparent = 0;
+	DIR *dp = opendir(dir);
+	if (!dp)
+		return;
+	struct dirent *e;
+	while ((e = readdir(dp))) {
+		size_t n = strlen(e->d_name);
+		if (n < 5 || strcmp(e->d_name + n - 5, ".core") != 0)
+			continue;
+		char path[4096];
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
+		    (int)sizeof(path))
+			continue;
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 &&
+		    strcmp(e->d_name, keep) != 0) {
+			unlink(path);
+			continue;
+		}
+		struct stat st;
+		if (stat(path, &st) == 0) {
+			(*files)++;
+			*disk += (uint64_t)st.st_blocks * 512;
+			*apparent += (uint64_t)st.st_size;
+		}
+	}
+	closedir(dp);
+}
+
+/* Write the gdb layout of s's dump to path. */
+static struct vmc_error *gdb_remap(struct session *s, const char *path)
+{
+	struct vmc_plan_opts po = { .layout = VMC_LAYOUT_GDB,
+				    .root = { .cpu = -1 } };
+	struct vmc_plan plan;
+	struct vmc_error *err = vmc_plan_build(s->dump, &po, &s->ws, &plan);
+	if (err)
+		return err;
+	struct vmc_write_opts wo = { .force = true, .shared_bytes = UINT64_MAX };
+	if (isatty(STDERR_FILENO) && !s->opts.quiet) {
+		wo.progress = show_progress;
+		wo.progress_arg = (void *)path;
+	}
+	err = vmc_plan_write(s->dump, &plan, path, &wo);
+	if (progress_shown)
+		fputc('\n', stderr);
+	vmc_plan_fini(&plan);
+	return err;
+}
+
+/* Whether the ELF core has virtual PT_LOADs: gdb reads it as it is. */
+static bool is_gdb_layout(const struct vmc_source *src)
+{
+	struct vmc_core *elf = vmc_source_elf(src);
+	if (!elf)
+		return false;
+	size_t n;
+	const struct vmc_segment *segs = vmc_core_segments(elf, &n);
+	for (size_t i = 0; i < n; i++)
+		if (segs[i].type == 1 /* PT_LOAD */ && segs[i].kind == VMC_SEG_VIRTUAL)
+			return true;
+	return false;
+}
+
+/* The core gdb opens: CORE itself, the cached remap, or (--no-cache) a
+ * temporary one, unlinked at once and passed as /proc/self/fd/N, which
+ * gdb inherits. */
+static struct vmc_error *gdb_core(struct session *s, const struct gdb_args *a,
+				  char *path, size_t sz)
+{
+	if (is_gdb_layout(s->src)) {
+		snprintf(path, sz, "%s", a->core);
+		if (!a->common.quiet)
+			fprintf(stderr, "%s: %s has virtual PT_LOADs: gdb reads it "
+				"as it is\n", prog, a->core);
+		return NULL;
+	}
+	struct vmc_error *err;
+	if (a->no_cache) {
+		const char *tmp = getenv("TMPDIR");
+		char tmpl[4096];
+		snprintf(tmpl, sizeof(tmpl), "%s/vmcore-tool-gdb-XXXXXX",
+			 tmp && *tmp ? tmp : "/tmp");
+		int fd = mkstemp(tmpl);
+		if (fd < 0)
+			return vmc_error_errno(errno, "cannot create a file in %s",
+					       tmp && *tmp ? tmp : "/tmp");
+		close(fd);
+		if (!a->common.quiet)
+			fprintf(stderr, "%s: remapping %s for gdb (not cached)\n",
+				prog, a->core);
+		err = gdb_remap(s, tmpl);
+		if (!err) {
+			fd = open(tmpl, O_RDONLY);	/* inherited by gdb */
+			if (fd < 0)
+				err = vmc_error_errno(errno, "cannot open %s", tmpl);
+			else
+				snprintf(path, sz, "/proc/self/fd/%d", fd);
+		}
+		unlink(tmpl);
+		return err;
+	}
+	char dir[4096];
+	if ((err = gdb_cache_dir(dir, sizeof(dir))))
+		return err;
+	struct stat st;
+	if (stat(a->core, &st) != 0)
+		return vmc_error_errno(errno, "cannot stat %s", a->core);
+	char prefix[64], name[160];
+	snprintf(prefix, sizeof(prefix), "%" PRIx64 "-%" PRIx64 "-",
+		 (uint64_t)st.st_dev, (uint64_t)st.st_ino);
+	snprintf(name, sizeof(name), "%s%" PRIx64 "-%lld.%09ld.core", prefix,
+		 (uint64_t)st.st_size, (long long)st.st_mtim.tv_sec,
+		 st.st_mtim.tv_nsec);
+	if (snprintf(path, sz, "%s/%s", dir, name) >= (int)sz)
+		return vmc_error_new(VMC_ERR_USAGE, "cache path too long");
+	struct stat cst;
+	bool reuse = stat(path, &cst) == 0 && cst.st_size > 0;
+	if (!reuse) {
+		if (!a->common.quiet)
+			fprintf(stderr, "%s: remapping %s for gdb into the cache\n",
+				prog, a->core);
+		if ((err = gdb_remap(s, path)))
+			return err;
+	}
+	size_t files;
+	uint64_t disk, apparent;
+	gdb_cache_tidy(dir, prefix, name, &files, &disk, &apparent);
+	if (!a->common.quiet) {
+		char h1[32], h2[32];
+		fprintf(stderr, "%s: %s %s; the cache %s holds %zu core%s, %s on "
+			"disk (%s apparent; rm -r it to free)\n", prog,
+			reuse ? "reusing" : "cached", path, dir, files,
+			files == 1 ? "" : "s", vmc_human_size(disk, h1, sizeof(h1)),
+			vmc_human_size(apparent, h2, sizeof(h2)));
+	}
+	return NULL;
+}
+
+static int cmd_gdb(int argc, char **argv)
+{
+	struct gdb_args a = { .common = global_opts };
+	argp_parse(&gdb_argp, argc, argv, 0, NULL, &a);
+	const char *gdb = find_gdb();
+	if (!gdb) {
+		fprintf(stderr, "%s: neither gdb-multiarch nor gdb is on PATH "
+			"(Debian: apt-get install gdb-multiarch)\n", prog);
+		free(a.gdb_args);
+		return EXIT_ERROR;
+	}
+	struct session s;
+	int status = session_open(&s, a.core, &a.common);
+	if (status) {
+		free(a.gdb_args);
+		return status;
+	}
+	char core[4300];
+	struct gdb_setup g;
+	struct vmc_error *err = session_symbols(&s, &a.sym, NULL);
+	if (!err)
+		err = gdb_core(&s, &a, core, sizeof(core));
+	if (!err)
+		gdb_setup(s.syms, s.dump, core, false, &g);
+	status = session_end(&s, err, 0);
+	if (status) {
+		free(a.gdb_args);
+		return status;
+	}
+	if (g.why_none[0])
+		fprintf(stderr, "%s: no kernel symbols for gdb: %s\n", prog,
+			g.why_none);
+	char *line = gdb_line(gdb, &g, a.gdb_args, a.ngdb);
+	if (line && !a.common.quiet)
+		fprintf(stderr, "%s: running %s\n", prog, line);
+	free(line);
+	/* gdb, -q, then -ex for each of 3 commands, then GDB-ARGS, NULL. */
+	char **av = calloc(2 + 2 * 3 + a.ngdb + 1, sizeof(*av));
+	if (!av) {
+		free(a.gdb_args);
+		return report_error(NULL, vmc_error_nomem());
+	}
+	size_t n = 0;
+	av[n++] = (char *)gdb;
+	av[n++] = (char *)"-q";
+	char *ex[] = { g.arch, g.symfile, g.core };
+	for (size_t i = 0; i < 3; i++)
+		if (*ex[i]) {
+			av[n++] = (char *)"-ex";
+			av[n++] = ex[i];
+		}
+	for (size_t i = 0; i < a.ngdb; i++)
+		av[n++] = a.gdb_args[i];
+	av[n] = NULL;
+	fflush(stdout);
+	execvp(gdb, av);
+	int e = errno;
+	free(av);
+	free(a.gdb_args);
+	return report_error(NULL, vmc_error_errno(e, "cannot run %s", gdb));
+}
+
+/* ---- symbols ----------------------------------------------------------------- */
+
+struct symbols_args {
+	struct common_opts common;
+	struct sym_opts sym;
+	const char *core;
+	char **exprs;
+	size_t nexprs, cap;
+	bool from_vmlinux;
+};
+
+enum { OPT_FROM = 0x400 };
+
+static const struct argp_option symbols_options[] = {
+	{ "from", OPT_FROM, "SOURCE", 0, "List kallsyms (the dump's own table, the default) or vmlinux", 0 },
+	{ 0 }
+};
+
+static error_t symbols_parse(int key, char *arg, struct argp_state *state)
+{
+	struct symbols_args *a = state->input;
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->sym;
+		state->child_inputs[1] = &a->common;
+		break;
+	case OPT_FROM:
+		if (strcmp(arg, "kallsyms") == 0)
+			a->from_vmlinux = false;
+		else if (strcmp(arg, "vmlinux") == 0)
+			a->from_vmlinux = true;
+		else
+			argp_error(state, "--from takes kallsyms or vmlinux, not '%s'", arg);
+		break;
+	case ARGP_KEY_ARG:
+		if (!a->core) {
+			a->core = arg;
+			break;
+		}
+		if (!vmc_symbols_is_expr(arg))
+			argp_error(state, "'%s' is neither a number nor a symbol "
+				   "(NAME, NAME+OFF, NAME-OFF)", arg);
+		if (vmc_vec_grow((void **)&a->exprs, &a->cap, a->nexprs + 1,
+				 sizeof(*a->exprs)))
+			argp_failure(state, EXIT_ERROR, ENOMEM, "too many arguments");
+		a->exprs[a->nexprs++] = arg;
+		break;
+	case ARGP_KEY_END:
+		need_core(state, a->core);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp symbols_argp = {
+	symbols_options, symbols_parse, "CORE [NAME|ADDR...]",
+	"Without NAME or ADDR, list the kernel's symbols as /proc/kallsyms does "
+	"(address, nm's type letter, name; sorted by address): the kallsyms "
+	"tables decoded from the dump through its page tables (Linux 6.0 and "
+	"later put their addresses in VMCOREINFO), or with --from=vmlinux the "
+	"vmlinux's symbols relocated by the KASLR offset. With arguments, "
+	"resolve each: a NAME, NAME+OFF or NAME-OFF to its address, an address "
+	"to the symbol that holds it; one line each (argument, address, type, "
+	"symbol+offset). Exit status 1 when one is not found.",
+	sym_children, NULL, NULL
+};
+
+static int cmd_symbols(int argc, char **argv)
+{
+	struct symbols_args a = { .common = global_opts };
+	argp_parse(&symbols_argp, argc, argv, 0, NULL, &a);
+	struct session s;
+	int status = session_open(&s, a.core, &a.common);
+	if (status) {
+		free(a.exprs);
+		return status;
+	}
+	size_t missing = 0;
+	struct vmc_error *err = session_symbols(&s, &a.sym, NULL);
+	if (!err)
+		err = vmc_report_symbols(stdout, stderr, s.syms, a.from_vmlinux ?
+					 VMC_SYMS_VMLINUX : VMC_SYMS_KALLSYMS,
+					 a.exprs, a.nexprs, &missing, &s.ro);
+	free(a.exprs);
+	return session_end(&s, err, missing ? EXIT_NEGATIVE : 0);
 }
 
 /* ---- dispatch ------------------------------------------------------------------ */
@@ -847,6 +1676,10 @@ static const struct command commands[] = {
 	  cmd_read, &read_argp },
 	{ "remap", "write a core that gdb or crash reads by virtual address",
 	  cmd_remap, &remap_argp },
+	{ "gdb", "open a dump in gdb with the vmlinux at the KASLR offset (remapped, cached)",
+	  cmd_gdb, &gdb_argp },
+	{ "symbols", "list kernel symbols (kallsyms in the dump, or the vmlinux); resolve names and addresses",
+	  cmd_symbols, &symbols_argp },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

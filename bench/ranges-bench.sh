@@ -10,7 +10,9 @@
 # temporary directory; then `info` and `remap --dry-run` (gdb layout, and
 # --layout=crash) each run once untimed and REPS times (default 3), the best
 # kept, stdout to /dev/null. Both commands open the core and read its RAM
-# map; only the dry-run walks and plans. If the plan is linear in the ranges
+# map; only the dry-run walks and plans. `info --coverage` also walks, plans
+# and sweeps the plan against the RAM map (src/coverage/), printing one
+# strip per range. If the plan is linear in the ranges
 # the ratio stays flat as N doubles; if it is quadratic the ratio doubles.
 # See the "ranges-bench.sh" section of bench/README.md.
 #
@@ -77,18 +79,20 @@ ms() { "$PY" -c 'import sys; print("%.1f" % (1000 * float(sys.argv[1])))' "$1"; 
 ratio() { "$PY" -c 'import sys; print("%.1f" % (float(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"; }
 
 echo "$("$vt" --version | head -n 1) ($vt$built), $(nproc) CPUs, best of $reps"
-echo "dry-run: remap --dry-run (gdb layout); crash: remap --dry-run --layout=crash"
-row() { printf '%8s  %9s  %11s  %7s  %11s  %7s  %9s\n' "$@"; }
-row ranges "info ms" "dry-run ms" "/ info" "crash ms" "/ info" PT_LOADs
+echo "dry-run: remap --dry-run (gdb layout); crash: remap --dry-run --layout=crash; coverage: info --coverage"
+row() { printf '%8s  %9s  %11s  %7s  %11s  %7s  %11s  %7s  %9s\n' "$@"; }
+row ranges "info ms" "dry-run ms" "/ info" "crash ms" "/ info" "coverage ms" "/ info" PT_LOADs
 for n in "$@"; do
 	core=$tmp/ranges-$n.core
 	"$PY" tests/mkranges.py "$n" "$core" || die "mkranges.py $n failed"
 	t_info=$(best "$vt" info -q "$core") || exit 2
 	t_gdb=$(best "$vt" remap --dry-run -q "$core") || exit 2
 	t_crash=$(best "$vt" remap --dry-run -q --layout=crash "$core") || exit 2
+	t_cov=$(best "$vt" info --coverage -q "$core") || exit 2
 	segs=$("$vt" remap --dry-run -q "$core" | tail -n 1 | awk '{print $1}')
 	row "$n" "$(ms "$t_info")" \
 		"$(ms "$t_gdb")" "$(ratio "$t_gdb" "$t_info")" \
-		"$(ms "$t_crash")" "$(ratio "$t_crash" "$t_info")" "$segs"
+		"$(ms "$t_crash")" "$(ratio "$t_crash" "$t_info")" \
+		"$(ms "$t_cov")" "$(ratio "$t_cov" "$t_info")" "$segs"
 	rm -f "$core"
 done

@@ -9,6 +9,7 @@ set -euo pipefail
 packages=(
 	gcc make pkg-config			# build
 	libelf-dev				# unit tests: libelf cross-checks our reader
+	libdw-dev				# a vmlinux's symbols (src/symbols/, libdwfl)
 	libkdumpfile-dev			# bench/walk-bench (built by make check)
 	python3 binutils gdb			# tests and the sample: generator, readelf, gdb
 	groff-base				# tests: the man page renders without warnings

@@ -243,6 +243,101 @@ def read_data_file(desc_path, name, lineno):
 
 
 # --------------------------------------------------------------------------
+# Kernel kallsyms tables (scripts/kallsyms.c and kernel/kallsyms.c, Linux 6.1)
+
+KALLSYMS_LAYOUTS = ("relative", "absolute-percpu", "absolute")
+
+
+def kallsyms_tables(syms, spec):
+    """The byte strings of a kallsyms table, keyed by the VMCOREINFO name of
+    each part (num_syms, names, token_table, token_index, and offsets with
+    relative_base, or addresses).
+
+    syms: (type letter, address, name); spec: layout, word, tokens (strings
+    for token numbers 0x80 up; every other number is its own character),
+    long_names (6.1's two-byte token counts), base (the relative base;
+    default the lowest address, per-CPU ones left out), count (the
+    kallsyms_num_syms written, default the true one), little-endian."""
+    word, layout = spec["word"], spec["layout"]
+    tokens = ["?"] * 256
+    for i in range(0x21, 0x7F):
+        tokens[i] = chr(i)
+    extra = spec.get("tokens", [])
+    if len(extra) > 0x80:
+        raise ValueError("at most 128 tokens= strings")
+    for i, t in enumerate(extra):
+        if not t or "\0" in t:
+            raise ValueError("an empty token")
+        tokens[0x80 + i] = t
+    by_len = sorted(range(0x80, 0x80 + len(extra)), key=lambda i: -len(tokens[i]))
+    names = bytearray()
+    for typ, _, name in syms:
+        text, pos, seq = typ + name, 0, []
+        while pos < len(text):
+            for i in by_len:
+                if text.startswith(tokens[i], pos):
+                    seq.append(i)
+                    pos += len(tokens[i])
+                    break
+            else:
+                c = ord(text[pos])
+                if not 0x21 <= c < 0x7F:
+                    raise ValueError("name %r: character %r" % (name, text[pos]))
+                seq.append(c)
+                pos += 1
+        n = len(seq)
+        if spec.get("long_names", True) and n >= 0x80:
+            if n >= 1 << 15:
+                raise ValueError("name %r: too long" % name)
+            names += bytes([0x80 | (n & 0x7F), n >> 7])
+        elif n < 0x100:
+            names.append(n)
+        else:
+            raise ValueError("name %r: %d tokens need long names" % (name, n))
+        names += bytes(seq)
+    table, index = bytearray(), []
+    for t in tokens:
+        index.append(len(table))
+        table += t.encode("latin-1") + b"\0"
+    count = spec.get("count")
+    out = {
+        "num_syms": struct.pack("<I", len(syms) if count is None else count),
+        "names": bytes(names),
+        "token_table": bytes(table),
+        "token_index": struct.pack("<256H", *index),
+    }
+    wcode = "<Q" if word == 8 else "<I"
+    mask = (1 << (8 * word)) - 1
+    if layout == "absolute":
+        out["addresses"] = b"".join(struct.pack(wcode, a & mask)
+                                    for _, a, _ in syms)
+        return out
+    base = spec.get("base")
+    if base is None:
+        kernel = [a for t, a, _ in syms
+                  if layout != "absolute-percpu" or t not in "Aa" or a >= 1 << 31]
+        base = min(kernel) if kernel else 0
+    offs = []
+    for typ, a, name in syms:
+        if layout == "relative":
+            off = a - base
+            if not 0 <= off < 1 << 32:
+                raise ValueError("%s: 0x%x is not within 4G above base 0x%x"
+                                 % (name, a, base))
+        elif a < 1 << 31 and typ in "Aa":
+            off = a                     # a per-CPU symbol: absolute
+        else:
+            off = (base - 1 - a) & 0xFFFFFFFF
+            if not (base - 1 - a) < 0 or a - base >= 1 << 31:
+                raise ValueError("%s: 0x%x is not within 2G above base 0x%x"
+                                 % (name, a, base))
+        offs.append(off & 0xFFFFFFFF)
+    out["offsets"] = struct.pack("<%dI" % len(offs), *offs)
+    out["relative_base"] = struct.pack(wcode, base & mask)
+    return out
+
+
+# --------------------------------------------------------------------------
 # Parser: one handler per directive, found through a dispatch table
 
 HEADER_CHOICES = {
@@ -274,6 +369,7 @@ class Parser:
             "bytes": self.bytes_,
             "fill": self.fill,
             "physdata": self.physdata,
+            "kallsyms": self.kallsyms,
             "rawnotes": self.rawnotes,
             "set": self.set_,
             "truncate": self.truncate,
@@ -444,6 +540,64 @@ class Parser:
         data = read_data_file(self.desc.path, args[0], lineno)
         for paddr, chunk in physdata_records(data, lineno):
             self.add_memop("bytes", lineno, paddr, chunk)
+
+    def kallsyms(self, name, args, lineno):
+        """A kernel kallsyms table written at the VMCOREINFO addresses of
+        its parts (FORMAT.md "Kernel symbols"); lines up to `end` are
+        `TYPE ADDRESS NAME`."""
+        expect_args(args, lineno, name, 1, more=True)
+        layout = args[0]
+        if layout not in KALLSYMS_LAYOUTS:
+            raise DescError(lineno, "kallsyms layout must be one of %s, not %r"
+                            % (" ".join(KALLSYMS_LAYOUTS), layout))
+        keys = {"va-to-pa", "num_syms", "names", "token_table", "token_index",
+                "offsets", "relative_base", "addresses", "word", "base",
+                "count", "tokens"}
+        opts = parse_options(args[1:], lineno, keys, flags={"short-names"})
+        need = ["va-to-pa", "num_syms", "names", "token_table", "token_index"]
+        need += ["addresses"] if layout == "absolute" else ["offsets",
+                                                             "relative_base"]
+        for key in need:
+            if key not in opts:
+                raise DescError(lineno, "kallsyms %s needs %s=" % (layout, key))
+        spec = {key: parse_number(opts[key], lineno, key + "=")
+                for key in need}
+        spec["layout"] = layout
+        spec["word"] = option_number(opts, "word", lineno, 8, signed=False)
+        if spec["word"] not in (4, 8):
+            raise DescError(lineno, "word= must be 4 or 8")
+        spec["base"] = option_number(opts, "base", lineno, None, signed=False)
+        spec["count"] = option_number(opts, "count", lineno, None, signed=False)
+        spec["tokens"] = opts["tokens"].split(",") if "tokens" in opts else []
+        spec["long_names"] = "short-names" not in opts
+        syms = []
+        for sub, line in self.lines:
+            line = strip_comment(line).strip(BLANKS)
+            if line == "end":
+                break
+            if not line:
+                continue
+            fields = line.split()
+            if len(fields) != 3 or len(fields[0]) != 1:
+                raise DescError(sub, "kallsyms symbol: expected TYPE ADDRESS "
+                                     "NAME, got %r" % line)
+            syms.append((fields[0], parse_number(fields[1], sub, "address"),
+                         fields[2]))
+        else:
+            raise DescError(lineno, "kallsyms without its 'end' line")
+        if not syms:
+            raise DescError(lineno, "kallsyms with no symbols")
+        try:
+            tables = kallsyms_tables(syms, spec)
+        except ValueError as e:
+            raise DescError(lineno, "kallsyms: %s" % e)
+        delta = spec["va-to-pa"]
+        for part, data in tables.items():
+            paddr = spec[part] - delta
+            if paddr < 0:
+                raise DescError(lineno, "kallsyms: %s= 0x%x is below va-to-pa="
+                                        "0x%x" % (part, spec[part], delta))
+            self.add_memop("kallsyms", lineno, paddr, data)
 
     # -- damage, expectations ----------------------------------------------
 
@@ -756,6 +910,8 @@ def apply_memops(memops, memory, endian):
             memory.check_in_ram(op.paddr, length, op.lineno)
             memory.fill(op.paddr, length, value)
             continue
+        if op.kind == "kallsyms" and endian == ">":
+            raise DescError(op.lineno, "kallsyms tables are little-endian only")
         if op.kind == "words":
             bits, values = op.payload
             code = {32: "I", 64: "Q"}[bits]

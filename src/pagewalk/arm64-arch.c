@@ -143,6 +143,141 @@ static uint64_t arm64_kernel_start(const struct vmc_paging *pg)
 	return ~((UINT64_C(1) << pg->va_bits) - 1);
 }
 
+/* ---- regions ------------------------------------------------------------------
+ * Linux 6.1 Documentation/arm64/memory.rst and arch/arm64/include/asm/
+ * memory.h: the linear map from PAGE_OFFSET = -2^VA_BITS to PAGE_END =
+ * -2^(VA_BITS_MIN - 1), at VA - PA = PAGE_OFFSET - PHYS_OFFSET; modules,
+ * vmalloc and vmemmap as VMCOREINFO gives them (NUMBER(MODULES_VADDR) and
+ * the like, arch/arm64/kernel/crash_core.c); the fixed mappings from
+ * VMALLOC_END up to FIXADDR_TOP = VMEMMAP_START - 32M, PCI I/O from
+ * VMEMMAP_START - 24M to VMEMMAP_START - 8M; the kernel image, inside
+ * vmalloc, where the mappings at VA - PA = kimage_voffset lie. */
+
+#define ARM64_SZ_8M	(UINT64_C(8) << 20)
+#define ARM64_SZ_32M	(UINT64_C(32) << 20)
+/* How far from _stext an image mapping may lie: the image is tens of MB. */
+#define ARM64_IMAGE_REACH (UINT64_C(512) << 20)
+
+#define PUSH(...)						\
+	do {							\
+		if (!vmc_region_push(out, __VA_ARGS__))		\
+			return vmc_error_nomem();		\
+	} while (0)
+
+/* The image's extent: the mappings at kimage_voffset near _stext. */
+static bool arm64_image(const struct vmc_view *v, const struct vmc_run *maps,
+			size_t n, uint64_t voff, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t stext = 0;
+	bool have_stext = vmc_vmcoreinfo_symbol(v->dump->vmcoreinfo, "_stext",
+						&stext);
+	bool any = false;
+	for (size_t i = 0; i < n; i++) {
+		const struct vmc_run *m = &maps[i];
+		if (m->vaddr < v->kernel_start || m->vaddr - m->paddr != voff ||
+		    !m->size || m->size - 1 > UINT64_MAX - m->vaddr)
+			continue;
+		uint64_t last = m->vaddr + (m->size - 1);
+		if (have_stext && (last + ARM64_IMAGE_REACH < stext ||
+				   m->vaddr > stext + ARM64_IMAGE_REACH))
+			continue;
+		if (!any || m->vaddr < *lo)
+			*lo = m->vaddr;
+		if (!any || last > *hi)
+			*hi = last;
+		any = true;
+	}
+	return any;
+}
+
+static struct vmc_error *arm64_regions(const struct vmc_view *v,
+				       const struct vmc_run *maps, size_t n,
+				       struct vmc_region_vec *out)
+{
+	const struct vmc_vmcoreinfo *vi = v->dump->vmcoreinfo;
+	const struct vmc_paging *k = NULL;
+	for (size_t i = 0; i < v->rc.npg; i++)
+		if (v->rc.pg[i].upper)
+			k = &v->rc.pg[i];
+	unsigned va = k ? k->va_bits : v->rc.pg[0].va_bits;
+	/* TTBR0 gets the same size as TTBR1 (T0SZ = T1SZ, arch/arm64/mm/proc.S). */
+	PUSH(0, (UINT64_C(1) << va) - 1, "user", 'u', VMC_REGION_USER,
+	     "TTBR0: the lower %u-bit range", va);
+	if (!k)
+		return NULL;
+	const uint64_t ks = v->kernel_start;
+	uint64_t vbits = va, phys_offset, voff;
+	if (vi && vmc_vmcoreinfo_number(vi, "VA_BITS", &vbits) &&
+	    (vbits < 36 || vbits > 52))
+		vbits = va;
+	uint64_t page_offset = ~((UINT64_C(1) << vbits) - 1);
+	unsigned va_min = vbits > 48 ? 48 : (unsigned)vbits;
+	uint64_t page_end = ~((UINT64_C(1) << (va_min - 1)) - 1);
+	struct vmc_region *r = vmc_region_push(out, page_offset > ks ? page_offset : ks,
+					       page_end - 1, "linear map", '=',
+					       VMC_REGION_LINEAR, "PAGE_OFFSET "
+					       "-2^%" PRIu64 " to PAGE_END "
+					       "-2^%u (memory.h)", vbits,
+					       va_min - 1);
+	if (!r)
+		return vmc_error_nomem();
+	/* __lm_to_phys: PA = VA - PAGE_OFFSET + PHYS_OFFSET (memory.h). */
+	if (vi && vmc_vmcoreinfo_number(vi, "PHYS_OFFSET", &phys_offset)) {
+		r->have_delta = true;
+		r->delta = page_offset - phys_offset;
+	}
+	uint64_t mlo, mhi, vlo, vhi, elo, ehi;
+	bool have_mod = vi && vmc_vmcoreinfo_number(vi, "MODULES_VADDR", &mlo) &&
+			vmc_vmcoreinfo_number(vi, "MODULES_END", &mhi) &&
+			mlo >= ks && mlo < mhi;
+	bool have_vm = vi && vmc_vmcoreinfo_number(vi, "VMALLOC_START", &vlo) &&
+		       vmc_vmcoreinfo_number(vi, "VMALLOC_END", &vhi) &&
+		       vlo >= ks && vlo < vhi;
+	bool have_mm = vi && vmc_vmcoreinfo_number(vi, "VMEMMAP_START", &elo) &&
+		       vmc_vmcoreinfo_number(vi, "VMEMMAP_END", &ehi) &&
+		       elo >= ks && elo < ehi;
+	if (have_mod)
+		PUSH(mlo, mhi - 1, "modules", 'm', VMC_REGION_KERNEL,
+		     "VMCOREINFO NUMBER(MODULES_VADDR) to NUMBER(MODULES_END)");
+	uint64_t ilo = 0, ihi = 0;
+	bool have_img = vi && vmc_vmcoreinfo_number(vi, "kimage_voffset", &voff) &&
+			arm64_image(v, maps, n, voff, &ilo, &ihi);
+	if (have_img) {
+		r = vmc_region_push(out, ilo, ihi, "kernel image", 'K',
+				    VMC_REGION_IMAGE, "the mappings at VA - PA = "
+				    "VMCOREINFO NUMBER(kimage_voffset) near "
+				    "SYMBOL(_stext)");
+		if (!r)
+			return vmc_error_nomem();
+		r->have_delta = true;
+		r->delta = voff;
+	}
+	if (have_vm) {
+		const char *src = "VMCOREINFO NUMBER(VMALLOC_START) to "
+				  "NUMBER(VMALLOC_END)";
+		/* The image lies inside vmalloc (KASLR): vmalloc around it. */
+		if (have_img && ilo > vlo && ihi < vhi - 1) {
+			PUSH(vlo, ilo - 1, "vmalloc", 'v', VMC_REGION_KERNEL, "%s", src);
+			PUSH(ihi + 1, vhi - 1, "vmalloc", 'v', VMC_REGION_KERNEL, "%s", src);
+		} else {
+			PUSH(vlo, vhi - 1, "vmalloc", 'v', VMC_REGION_KERNEL, "%s", src);
+		}
+	}
+	if (have_vm && have_mm && vhi < elo - ARM64_SZ_32M) {
+		PUSH(vhi, elo - ARM64_SZ_32M - 1, "fixmap", 'f', VMC_REGION_KERNEL,
+		     "VMALLOC_END to FIXADDR_TOP = VMEMMAP_START - 32M "
+		     "(memory.h, memory.rst)");
+		PUSH(elo - 3 * ARM64_SZ_8M, elo - ARM64_SZ_8M - 1, "PCI I/O", 'i',
+		     VMC_REGION_KERNEL, "VMEMMAP_START - 24M to - 8M (memory.h)");
+	}
+	if (have_mm)
+		PUSH(elo, ehi - 1, "vmemmap", 'p', VMC_REGION_KERNEL,
+		     "VMCOREINFO NUMBER(VMEMMAP_START) to NUMBER(VMEMMAP_END)");
+	return NULL;
+}
+
+#undef PUSH
+
 const struct vmc_arch_ops vmc_aarch64_ops = {
 	.name = "aarch64",
 	.cpu_paging = arm64_cpu_paging,
@@ -150,5 +285,6 @@ const struct vmc_arch_ops vmc_aarch64_ops = {
 	.kernel_forms = arm64_kernel_forms,
 	.user_form = arm64_user_form,
 	.kernel_start = arm64_kernel_start,
+	.regions = arm64_regions,
 	.out_class = ELFCLASS64,
 };

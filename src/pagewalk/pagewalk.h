@@ -309,6 +309,40 @@ struct vmc_error *vmc_choose_root(const struct vmc_dump *d,
 
 VMC_VEC(vmc_paging_vec, struct vmc_paging)
 
+/* ---- regions: the kernel's virtual memory layout ------------------------------------ */
+
+/* What a virtual region is for, as far as RAM coverage cares. */
+enum vmc_region_kind {
+	VMC_REGION_USER,	/* user space */
+	VMC_REGION_LINEAR,	/* the kernel's linear map of RAM (x86_64 direct
+				 * map, i386 lowmem, AArch64 linear map) */
+	VMC_REGION_IMAGE,	/* the kernel image mapping */
+	VMC_REGION_KERNEL,	/* any other kernel mapping: vmalloc, modules,
+				 * fixmap, vmemmap, ... */
+};
+
+/*
+ * One region of a guest's virtual address space, named as the kernel's own
+ * documentation names it. Regions come sorted and disjoint; addresses in no
+ * region are left unnamed.
+ */
+struct vmc_region {
+	uint64_t lo, hi;		/* inclusive */
+	const char *name;		/* static: "direct map", "vmalloc", ... */
+	char mark;			/* one character for strips: '=', 'K', ... */
+	enum vmc_region_kind kind;
+	/* LINEAR and IMAGE: the kernel's own VA - PA there. A mapping in the
+	 * region at another offset is counted as KERNEL (some other mapping
+	 * that happens to lie there, or a hostile one). */
+	bool have_delta;
+	uint64_t delta;
+	char source[160];		/* where lo and hi come from, for people */
+};
+
+VMC_VEC(vmc_region_vec, struct vmc_region)
+
+struct vmc_view;
+
 /*
  * What differs between architectures, in one table each (x86-arch.c,
  * arm64-arch.c); nothing outside pagewalk tests the architecture. A new
@@ -339,6 +373,15 @@ struct vmc_arch_ops {
 	 * architecture fixes it (x86_64 __START_KERNEL_map), else 0. Callers
 	 * prefer VMCOREINFO's SYMBOL(_stext) where it exists. */
 	uint64_t image_base;
+	/* The regions of the view's address space (user space, linear map,
+	 * vmalloc, kernel image, ...), appended to out in any order, from
+	 * VMCOREINFO, the architecture's fixed layout and what the view reads
+	 * in guest memory; maps[0, n) are mappings the walk found (any order,
+	 * may be empty), for bounds only the mappings show (i386 high_memory,
+	 * the AArch64 image). Optional (NULL: no names). */
+	struct vmc_error *(*regions)(const struct vmc_view *v,
+				     const struct vmc_run *maps, size_t n,
+				     struct vmc_region_vec *out);
 	/* The ELF class outputs get (gdb has no ELF64 i386 target). */
 	uint8_t out_class;
 	/* `info` also shows the --swapper root (x86_64). */
@@ -388,6 +431,65 @@ struct vmc_error *vmc_view_walk(const struct vmc_view *v, bool every_root,
 				enum vmc_half half, struct vmc_run_vec *runs,
 				struct vmc_view_stats *st,
 				struct vmc_warnings *ws);
+
+/* ---- regions of a view (regions.c) --------------------------------------------------- */
+
+/*
+ * The regions of v's address space (struct vmc_region), sorted and disjoint
+ * (an arch table that overlaps is clipped), into out (emptied first).
+ * maps[0, n) are mappings the walk found, in any order (may be empty). Guest
+ * memory the regions depend on (x86_64 mem_section and vmap_area_list under
+ * KASLR) is read through the kernel's page tables; what cannot be read
+ * leaves that region out or falls back, as the region's source says.
+ */
+struct vmc_error *vmc_view_regions(const struct vmc_view *v,
+				   const struct vmc_run *maps, size_t n,
+				   struct vmc_region_vec *out);
+
+/* The region of r[0, n) (sorted, disjoint) holding vaddr, or NULL. O(log n). */
+const struct vmc_region *vmc_region_find(const struct vmc_region *r, size_t n,
+					 uint64_t vaddr);
+
+/*
+ * What the mapping [vaddr, vaddr+size) -> paddr is for: its first bytes'
+ * kind into *kind, and how many bytes from vaddr on have that kind (at most
+ * size; the caller continues from there). A region's kind counts where the
+ * mapping's VA - PA is the region's delta (when it has one), else KERNEL;
+ * outside every region, addresses below kernel_start are USER and the
+ * others KERNEL.
+ */
+uint64_t vmc_region_classify(const struct vmc_region *r, size_t n,
+			     uint64_t kernel_start, uint64_t vaddr,
+			     uint64_t paddr, uint64_t size,
+			     enum vmc_region_kind *kind);
+
+/* For the architectures' tables: append a region whose source is printf
+ * formatted; NULL when out of memory. */
+struct vmc_region *vmc_region_push(struct vmc_region_vec *out, uint64_t lo,
+				   uint64_t hi, const char *name, char mark,
+				   enum vmc_region_kind kind, const char *fmt, ...)
+	VMC_PRINTF(7, 8);
+
+/* The name of a region kind: "user", "linear", "image", "kernel". */
+const char *vmc_region_kind_name(enum vmc_region_kind kind);
+
+/* Read kernel memory at vaddr through the view's forms, then through every
+ * form kernel_forms names (a user CR3 under KPTI maps little of the kernel);
+ * the first error when none can. */
+struct vmc_error *vmc_view_read_kernel(const struct vmc_view *v, uint64_t vaddr,
+				       void *buf, size_t len);
+/* Translate kernel vaddr the same way; false when no form maps it. */
+bool vmc_view_kernel_paddr(const struct vmc_view *v, uint64_t vaddr,
+			   uint64_t *paddr);
+
+/* The halves of the view's address space: the user half (TTBR0 on AArch64,
+ * present when kernel_start > 0) and the kernel half, inclusive bounds. */
+struct vmc_va_half {
+	const char *name;		/* "user half", "kernel half", "TTBR0", "TTBR1" */
+	uint64_t lo, hi;
+	bool walked;			/* a form of the view translates it */
+};
+size_t vmc_view_halves(const struct vmc_view *v, struct vmc_va_half out[2]);
 
 /* The paging form of cpu and the evidence (for `info`). */
 void vmc_cpu_paging(const struct vmc_dump *d, const struct vmc_cpu_state *cpu,

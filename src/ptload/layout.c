@@ -120,6 +120,50 @@ static uint64_t ram_prefix(const struct vmc_dump *d, const size_t *next_data,
 	return gap < size ? gap : size;
 }
 
+/* Bytes with data in RAM below paddr, from cum (cum[i]: the avail of
+ * ranges before i). O(log n). */
+static uint64_t data_below(const struct vmc_dump *d, const uint64_t *cum,
+			   uint64_t paddr)
+{
+	size_t next = vmc_ram_next(d->ram, d->nram, paddr);
+	if (next == 0)
+		return 0;
+	const struct vmc_ram_range *r = &d->ram[next - 1];
+	uint64_t in = paddr - r->paddr;
+	return cum[next - 1] + (in < r->avail ? in : r->avail);
+}
+
+/* Bytes of [paddr, paddr+size) that are RAM with data, without cutting
+ * the range into pieces: O(log n), however many ranges it spans. */
+static uint64_t data_bytes_in(const struct vmc_dump *d, const uint64_t *cum,
+			      uint64_t paddr, uint64_t size)
+{
+	uint64_t last = paddr + (size - 1);	/* may be 2^64 - 1 */
+	uint64_t below = data_below(d, cum, paddr);
+	uint64_t upto = data_below(d, cum, last);
+	const struct vmc_ram_range *r = vmc_ram_find(d->ram, d->nram, last, NULL);
+	if (r && last - r->paddr < r->avail)
+		upto++;		/* the last byte itself */
+	return upto - below;
+}
+
+/* Past the PT_LOAD budget, [va, va+left) → pa is only counted: a run that
+ * spans a thousand ranges is not cut into a thousand pieces. */
+static void over_budget(const struct vmc_dump *d, const uint64_t *cum,
+			uint64_t va, uint64_t pa, uint64_t left,
+			uint64_t max_segs, struct vmc_plan *plan,
+			struct vmc_warnings *ws)
+{
+	uint64_t in = data_bytes_in(d, cum, pa, left);
+	if (in && !plan->stats.over_budget_bytes)
+		vmc_warn(ws, "more than %" PRIu64 " PT_LOADs: mappings from "
+			 "virtual 0x%016" PRIx64 " on are left out (the page "
+			 "tables alias RAM ranges without bound; --exclude can "
+			 "leave out the aliases)", max_segs, va);
+	plan->stats.over_budget_bytes += in;
+	plan->stats.not_ram_bytes += left - in;
+}
+
 /* One PT_NOTE per input PT_NOTE (at least one), first in the table. */
 static struct vmc_error *add_notes(const struct vmc_dump *d,
 				   struct vmc_plan *plan)
@@ -144,25 +188,27 @@ struct vmc_error *vmc_layout_virtual(const struct vmc_dump *d,
 	if (nerr)
 		return nerr;
 	size_t *next_data = next_data_index(d);
-	if (!next_data)
+	uint64_t *cum = malloc((d->nram + 1) * sizeof(*cum));
+	if (!next_data || !cum) {
+		free(next_data);
+		free(cum);
 		return vmc_error_nomem();
+	}
+	cum[0] = 0;
+	for (size_t i = 0; i < d->nram; i++)
+		cum[i + 1] = cum[i] + d->ram[i].avail;
 	struct vmc_error *err = NULL;
 	for (size_t i = 0; i < runs->n && !err; i++) {
 		uint64_t va = runs->v[i].vaddr, pa = runs->v[i].paddr;
 		uint64_t left = runs->v[i].size;
 		while (left) {
+			if (plan->stats.virtual_segs >= max_segs) {
+				over_budget(d, cum, va, pa, left, max_segs, plan, ws);
+				break;
+			}
 			bool in_ram;
 			uint64_t n = ram_prefix(d, next_data, pa, left, &in_ram);
-			if (in_ram && plan->stats.virtual_segs >= max_segs) {
-				if (!plan->stats.over_budget_bytes)
-					vmc_warn(ws, "more than %" PRIu64 " PT_LOADs: "
-						 "mappings from virtual 0x%016" PRIx64
-						 " on are left out (the page tables "
-						 "alias RAM ranges without bound; "
-						 "--exclude can leave out the aliases)",
-						 max_segs, va);
-				plan->stats.over_budget_bytes += n;
-			} else if (in_ram) {
+			if (in_ram) {
 				if (!add_seg(plan, PT_LOAD, va, pa, n,
 					     pflags(runs->v[i].flags),
 					     VMC_SEG_VIRTUAL)) {
@@ -179,6 +225,7 @@ struct vmc_error *vmc_layout_virtual(const struct vmc_dump *d,
 		}
 	}
 	free(next_data);
+	free(cum);
 	bool nomem = false;
 	if (!err)
 		plan->stats.mapped_ram_bytes = union_bytes(plan->segs.v, plan->nnotes,

@@ -22,6 +22,12 @@ static void drop_above_4g(struct vmc_plan *plan, struct vmc_warnings *ws)
 			vmc_warn(ws, "physical 0x%" PRIx64 " (0x%" PRIx64 " bytes) "
 				 "is above 4 GiB: an ELF32 core cannot describe "
 				 "it; left out", s->paddr, s->memsz);
+			/* The counts describe what is written. */
+			if (s->kind == VMC_SEG_FILLER)
+				plan->stats.filler_segs--;
+			else
+				plan->stats.virtual_segs--;
+			plan->stats.above_4g_bytes += s->memsz;
 			continue;
 		}
 		plan->segs.v[out++] = *s;

@@ -97,6 +97,7 @@ struct vmc_plan_stats {
 	uint64_t alias_groups;		/* physical ranges whose aliases were folded */
 	uint64_t alias_runs, alias_bytes;	/* the aliases left out */
 	uint64_t over_budget_bytes;	/* mapped, left out past max_segs */
+	uint64_t above_4g_bytes;	/* ELF32: segment bytes above 4 GiB, left out */
 	struct vmc_walk_stats walk;	/* what the walk saw and skipped */
 };
 

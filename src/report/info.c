@@ -9,6 +9,7 @@
 #include "../pagewalk/pagewalk.h"
 #include "../ptload/ptload.h"
 #include "json.h"
+#include "strip.h"
 
 /* VMCOREINFO keys worth a line in the summary, in display order. */
 static const char *const vmcoreinfo_summary[] = {
@@ -94,16 +95,136 @@ static struct vmc_error *default_root(const struct vmc_dump *d,
 	return vmc_choose_root(d, &req, rc);
 }
 
+/* ---- symbols ------------------------------------------------------------ */
+
+/* Kernel addresses by name: " <name+0xoff>" into buf, or "" (no symbols,
+ * no symbol there, or an address below the kernel half). */
+struct namer {
+	struct vmc_symbols *syms;
+	bool have_kstart;
+	uint64_t kstart;
+};
+
+static void namer_init(struct namer *n, const struct vmc_dump *d,
+		       struct vmc_symbols *syms)
+{
+	*n = (struct namer){ .syms = syms };
+	struct vmc_view v;
+	struct vmc_root_request req = { .cpu = -1 };
+	struct vmc_error *err = syms ? vmc_view_open(d, &req, &v) : NULL;
+	if (syms && !err) {
+		n->have_kstart = true;
+		n->kstart = v.kernel_start;
+	}
+	vmc_error_free(err);
+}
+
+static const char *name_of(const struct namer *n, uint64_t vaddr, char *buf,
+			   size_t sz)
+{
+	buf[0] = '\0';
+	if (!n->syms || !n->have_kstart || vaddr < n->kstart)
+		return NULL;
+	return vmc_symbols_format(n->syms, vaddr, buf, sz) ? buf : NULL;
+}
+
+/* "pc 0x... <name+0x1f>" */
+static void text_addr(FILE *out, const struct namer *n, const char *what,
+		      uint64_t vaddr)
+{
+	char name[160];
+	fprintf(out, "  %s 0x%016" PRIx64, what, vaddr);
+	if (name_of(n, vaddr, name, sizeof(name)))
+		fprintf(out, " <%s>", name);
+}
+
+static const char *const kaslr_how[] = {
+	[VMC_KASLR_UNKNOWN] = "unknown",
+	[VMC_KASLR_KERNELOFFSET] = "kerneloffset",
+	[VMC_KASLR_STEXT] = "stext",
+	[VMC_KASLR_PAGETABLES] = "pagetables",
+};
+
+static void text_symbols(FILE *out, struct vmc_symbols *syms, bool verbose)
+{
+	const struct vmc_kaslr *k = vmc_symbols_kaslr(syms);
+	if (k->how == VMC_KASLR_UNKNOWN)
+		fprintf(out, "kaslr:       %s\n", k->why);
+	else
+		fprintf(out, "kaslr:       0x%" PRIx64 " (%s)\n", k->offset, k->why);
+	struct vmc_vmlinux_info vm;
+	vmc_symbols_vmlinux(syms, &vm);
+	if (vm.path)
+		fprintf(out, "vmlinux:     %s (%s; %s)\n", vm.path, vm.how,
+			vm.verified ? "build-id matches" :
+			"build-id not checked");
+	else if (verbose)
+		fprintf(out, "vmlinux:     none: %s\n", vm.why);
+	else
+		fprintf(out, "vmlinux:     none found (--vmlinux PATH gives one; "
+			"-v says where it looked)\n");
+	struct vmc_kallsyms_info ki;
+	const struct vmc_symtab *t;
+	struct vmc_error *err = vmc_symbols_table(syms, VMC_SYMS_KALLSYMS, &t);
+	if (!err && vmc_symbols_kallsyms_info(syms, &ki))
+		fprintf(out, "kallsyms:    %" PRIu32 " symbols in the dump (%s "
+			"offsets)\n", ki.num_syms,
+			vmc_kallsyms_layout_name(ki.layout));
+	else if (err)
+		fprintf(out, "kallsyms:    none: %s\n", err->msg);
+	vmc_error_free(err);
+}
+
+static void json_symbols(struct vmc_json *j, struct vmc_symbols *syms)
+{
+	const struct vmc_kaslr *k = vmc_symbols_kaslr(syms);
+	vmc_json_object(j, "kaslr");
+	if (k->how == VMC_KASLR_UNKNOWN)
+		vmc_json_null(j, "offset");
+	else
+		vmc_json_addr(j, "offset", k->offset);
+	vmc_json_str(j, "how", kaslr_how[k->how]);
+	vmc_json_str(j, "why", k->why);
+	vmc_json_end(j);
+	struct vmc_vmlinux_info vm;
+	vmc_symbols_vmlinux(syms, &vm);
+	vmc_json_object(j, "vmlinux");
+	if (vm.path) {
+		vmc_json_str(j, "path", vm.path);
+		vmc_json_str(j, "how", vm.how);
+		vmc_json_str(j, "build_id", vm.build_id);
+		vmc_json_bool(j, "verified", vm.verified);
+	} else {
+		vmc_json_null(j, "path");
+		vmc_json_str(j, "why", vm.why);
+	}
+	vmc_json_end(j);
+	struct vmc_kallsyms_info ki;
+	const struct vmc_symtab *t;
+	struct vmc_error *err = vmc_symbols_table(syms, VMC_SYMS_KALLSYMS, &t);
+	vmc_json_object(j, "kallsyms");
+	if (!err && vmc_symbols_kallsyms_info(syms, &ki)) {
+		vmc_json_uint(j, "symbols", ki.num_syms);
+		vmc_json_str(j, "layout", vmc_kallsyms_layout_name(ki.layout));
+	} else {
+		vmc_json_null(j, "symbols");
+		vmc_json_str(j, "why", err ? err->msg : "");
+	}
+	vmc_json_end(j);
+	vmc_error_free(err);
+}
+
 /* ---- text --------------------------------------------------------------- */
 
 static void text_cpu(FILE *out, const struct vmc_dump *d,
-		     const struct vmc_cpu_state *c)
+		     const struct vmc_cpu_state *c, const struct namer *nm)
 {
 	fprintf(out, "  CPU %u", c->index);
-	if (c->have & (VMC_CPU_HAVE_PRSTATUS | VMC_CPU_HAVE_QEMU_GPR))
-		fprintf(out, "  pid %" PRIu32 "  pc 0x%016" PRIx64 "  sp 0x%016"
-			PRIx64, c->pid, c->pc, c->sp);
-	else
+	if (c->have & (VMC_CPU_HAVE_PRSTATUS | VMC_CPU_HAVE_QEMU_GPR)) {
+		fprintf(out, "  pid %" PRIu32, c->pid);
+		text_addr(out, nm, "pc", c->pc);
+		fprintf(out, "  sp 0x%016" PRIx64, c->sp);
+	} else
 		fputs("  (no general registers saved)", out);
 	fputc('\n', out);
 	if (c->cr_have) {
@@ -113,9 +234,12 @@ static void text_cpu(FILE *out, const struct vmc_dump *d,
 				fprintf(out, " %s 0x%016" PRIx64, cr_names[i], c->cr[i]);
 		fputc('\n', out);
 	}
-	if (c->layout == VMC_PRSTATUS_AARCH64)
-		fprintf(out, "         pstate 0x%08" PRIx64 " (EL%u)\n",
+	if (c->layout == VMC_PRSTATUS_AARCH64) {
+		fprintf(out, "         pstate 0x%08" PRIx64 " (EL%u)",
 			c->regs[31], (unsigned)(c->regs[31] >> 2) & 3);
+		text_addr(out, nm, "lr", c->regs[30]);
+		fputc('\n', out);
+	}
 	struct vmc_paging_choice pc;
 	vmc_cpu_paging(d, c, &pc);
 	fprintf(out, "         paging %s (%s)\n", vmc_paging_mode_name(pc.mode),
@@ -123,10 +247,12 @@ static void text_cpu(FILE *out, const struct vmc_dump *d,
 }
 
 static void text_info(FILE *out, const struct vmc_dump *d,
-		      const struct vmc_core *elf,
+		      const struct vmc_core *elf, struct vmc_symbols *syms,
 		      const struct vmc_report_opts *opts)
 {
 	char h[32];
+	struct namer nm;
+	namer_init(&nm, d, syms);
 	fprintf(out, "file:        %s\n", d->path);
 	if (elf) {
 		struct vmc_elf_info ei;
@@ -150,7 +276,7 @@ static void text_info(FILE *out, const struct vmc_dump *d,
 
 	fprintf(out, "cpus:        %zu\n", d->ncpus);
 	for (size_t i = 0; i < d->ncpus; i++)
-		text_cpu(out, d, &d->cpus[i]);
+		text_cpu(out, d, &d->cpus[i], &nm);
 
 	struct vmc_root_choice rc;
 	struct vmc_error *rerr = default_root(d, &rc);
@@ -207,6 +333,9 @@ static void text_info(FILE *out, const struct vmc_dump *d,
 				PRIx64 "\n", l, n->descsz, n->offset);
 		}
 
+	if (syms)
+		text_symbols(out, syms, opts->verbose);
+
 	const struct vmc_vmcoreinfo *vi = d->vmcoreinfo;
 	if (!vi) {
 		fputs("vmcoreinfo:  absent\n", out);
@@ -228,14 +357,19 @@ static void text_info(FILE *out, const struct vmc_dump *d,
 /* ---- JSON --------------------------------------------------------------- */
 
 static void json_cpu(struct vmc_json *j, const struct vmc_dump *d,
-		     const struct vmc_cpu_state *c)
+		     const struct vmc_cpu_state *c, const struct namer *nm)
 {
+	char name[160];
 	vmc_json_object(j, NULL);
 	vmc_json_uint(j, "cpu", c->index);
 	bool regs = c->have & (VMC_CPU_HAVE_PRSTATUS | VMC_CPU_HAVE_QEMU_GPR);
 	if (regs) {
 		vmc_json_uint(j, "pid", c->pid);
 		vmc_json_addr(j, "pc", c->pc);
+		if (name_of(nm, c->pc, name, sizeof(name)))
+			vmc_json_str(j, "pc_symbol", name);
+		else
+			vmc_json_null(j, "pc_symbol");
 		vmc_json_addr(j, "sp", c->sp);
 	}
 	vmc_json_bool(j, "qemu_note", c->have & VMC_CPU_HAVE_QEMU);
@@ -246,8 +380,14 @@ static void json_cpu(struct vmc_json *j, const struct vmc_dump *d,
 		vmc_json_addr(j, "cs_flags", c->seg[VMC_SEG_CS].flags);
 	if (c->have & VMC_CPU_HAVE_KGSBASE)
 		vmc_json_addr(j, "kernel_gs_base", c->kernel_gs_base);
-	if (c->layout == VMC_PRSTATUS_AARCH64)
+	if (c->layout == VMC_PRSTATUS_AARCH64) {
 		vmc_json_addr(j, "pstate", c->regs[31]);
+		vmc_json_addr(j, "lr", c->regs[30]);
+		if (name_of(nm, c->regs[30], name, sizeof(name)))
+			vmc_json_str(j, "lr_symbol", name);
+		else
+			vmc_json_null(j, "lr_symbol");
+	}
 	struct vmc_paging_choice pc;
 	vmc_cpu_paging(d, c, &pc);
 	vmc_json_str(j, "paging", vmc_paging_mode_name(pc.mode));
@@ -268,9 +408,12 @@ static void json_layers(struct vmc_json *j, const char *layers)
 }
 
 static void json_info(FILE *out, const struct vmc_dump *d,
-		      const struct vmc_core *elf)
+		      const struct vmc_core *elf, struct vmc_symbols *syms,
+		      const struct vmc_report_opts *opts)
 {
 	struct vmc_json j;
+	struct namer nm;
+	namer_init(&nm, d, syms);
 	vmc_json_init(&j, out);
 	vmc_json_object(&j, NULL);
 	vmc_json_str(&j, "file", d->path);
@@ -292,7 +435,7 @@ static void json_info(FILE *out, const struct vmc_dump *d,
 
 	vmc_json_array(&j, "cpus");
 	for (size_t i = 0; i < d->ncpus; i++)
-		json_cpu(&j, d, &d->cpus[i]);
+		json_cpu(&j, d, &d->cpus[i], &nm);
 	vmc_json_end(&j);
 
 	struct vmc_root_choice rc;
@@ -361,6 +504,9 @@ static void json_info(FILE *out, const struct vmc_dump *d,
 	}
 	vmc_json_end(&j);
 
+	if (syms)
+		json_symbols(&j, syms);
+
 	if (d->vmcoreinfo) {
 		vmc_json_object(&j, "vmcoreinfo");
 		for (size_t i = 0; i < d->vmcoreinfo->nkv; i++)
@@ -370,17 +516,24 @@ static void json_info(FILE *out, const struct vmc_dump *d,
 	} else {
 		vmc_json_null(&j, "vmcoreinfo");
 	}
+	if (opts->coverage)
+		vmc_strip_coverage_json(&j, d, opts->coverage, &opts->strip);
 	vmc_json_end(&j);
 	vmc_json_finish(&j);
 }
 
 struct vmc_error *vmc_report_info(FILE *out, const struct vmc_dump *d,
 				  const struct vmc_core *elf,
+				  struct vmc_symbols *syms,
 				  const struct vmc_report_opts *opts)
 {
-	if (opts->json)
-		json_info(out, d, elf);
-	else
-		text_info(out, d, elf, opts);
+	if (opts->json) {
+		json_info(out, d, elf, syms, opts);
+	} else {
+		text_info(out, d, elf, syms, opts);
+		if (opts->coverage)
+			vmc_strip_coverage_text(out, d, opts->coverage,
+						&opts->strip, opts->verbose);
+	}
 	return NULL;
 }

@@ -70,9 +70,11 @@ static const char *ram_state(const struct vmc_dump *d, const uint64_t *cum,
 
 static void text_translation(FILE *out, const struct vmc_dump *d,
 			     const struct vmc_paging *pg,
-			     const struct vmc_translation *t)
+			     const struct vmc_translation *t, const char *label)
 {
 	char h[32], fl[6], bits[96];
+	if (label)
+		fprintf(out, "%s = 0x%016" PRIx64 "\n", label, t->vaddr);
 	fputs("VIRTUAL             PHYSICAL            PAGE\n", out);
 	if (t->mapped)
 		fprintf(out, "0x%016" PRIx64 "  0x%016" PRIx64 "  %s\n", t->vaddr,
@@ -123,11 +125,13 @@ static void text_translation(FILE *out, const struct vmc_dump *d,
 
 static void json_translation(struct vmc_json *j, const struct vmc_dump *d,
 			     const struct vmc_paging *pg,
-			     const struct vmc_translation *t)
+			     const struct vmc_translation *t, const char *label)
 {
 	char fl[6];
 	vmc_json_object(j, NULL);
 	vmc_json_addr(j, "vaddr", t->vaddr);
+	if (label)
+		vmc_json_str(j, "symbol", label);
 	vmc_json_bool(j, "mapped", t->mapped);
 	if (t->mapped) {
 		flags_str(t->flags, fl);
@@ -163,7 +167,7 @@ static void json_translation(struct vmc_json *j, const struct vmc_dump *d,
 struct vmc_error *vmc_report_vtop(FILE *out, const struct vmc_dump *d,
 				  const struct vmc_root_request *req,
 				  const uint64_t *vaddrs, size_t n,
-				  size_t *unmapped,
+				  const char *const *labels, size_t *unmapped,
 				  const struct vmc_report_opts *opts)
 {
 	struct vmc_view v;
@@ -187,11 +191,12 @@ struct vmc_error *vmc_report_vtop(FILE *out, const struct vmc_dump *d,
 		vmc_view_translate(&v, vaddrs[i], &t, &pg);
 		if (!t.mapped)
 			(*unmapped)++;
+		const char *label = labels ? labels[i] : NULL;
 		if (opts->json) {
-			json_translation(&j, d, pg, &t);
+			json_translation(&j, d, pg, &t, label);
 		} else {
 			fputc('\n', out);
-			text_translation(out, d, pg, &t);
+			text_translation(out, d, pg, &t, label);
 		}
 	}
 	if (opts->json) {
@@ -231,6 +236,14 @@ struct vmc_error *vmc_report_maps(FILE *out, const struct vmc_dump *d,
 		return vmc_error_nomem();
 	}
 	vmc_runs_merge(&runs, true);
+	/* Region names for the rows (the arch's layout; none is an error). */
+	struct vmc_region_vec rg = {0};
+	err = vmc_view_regions(&v, runs.v, runs.n, &rg);
+	if (err) {
+		free(cum);
+		vmc_run_vec_free(&runs);
+		return err;
+	}
 
 	uint64_t bytes = 0, nkernel = 0, nuser = 0, not_ram = 0;
 	uint64_t by_size[64] = {0};
@@ -263,6 +276,12 @@ struct vmc_error *vmc_report_maps(FILE *out, const struct vmc_dump *d,
 			vmc_json_str(&j, "flags", fl);
 			vmc_json_addr(&j, "leaf_size", (uint64_t)1 << r->leaf_shift);
 			vmc_json_str(&j, "ram", ram_state(d, cum, r->paddr, r->size));
+			const struct vmc_region *g = vmc_region_find(rg.v, rg.n,
+								     r->vaddr);
+			if (g)
+				vmc_json_str(&j, "region", g->name);
+			else
+				vmc_json_null(&j, "region");
 			vmc_json_end(&j);
 		}
 		vmc_json_end(&j);
@@ -285,9 +304,9 @@ struct vmc_error *vmc_report_maps(FILE *out, const struct vmc_dump *d,
 		vmc_json_finish(&j);
 	} else {
 		fprintf(out, "root: %s\n", rc->why);
-		fprintf(out, "%-18s  %-18s  %-18s  %19s  %-5s  %-4s  %s\n",
+		fprintf(out, "%-18s  %-18s  %-18s  %19s  %-5s  %-4s  %-6s  %s\n",
 			"Virtual start", "Virtual end", "Physical start", "Size",
-			"Flags", "Leaf", "RAM");
+			"Flags", "Leaf", "RAM", "Region");
 		for (size_t i = 0; i < runs.n; i++) {
 			const struct vmc_run *r = &runs.v[i];
 			flags_str(r->flags, fl);
@@ -298,13 +317,16 @@ struct vmc_error *vmc_report_maps(FILE *out, const struct vmc_dump *d,
 			else
 				snprintf(end, sizeof(end), "0x%016" PRIx64,
 					 r->vaddr + r->size);
+			const struct vmc_region *g = vmc_region_find(rg.v, rg.n,
+								     r->vaddr);
 			fprintf(out, "0x%016" PRIx64 "  %-18s  0x%016"
-				PRIx64 "  %#12" PRIx64 " %6s  %-5s  %-4s  %s\n",
+				PRIx64 "  %#12" PRIx64 " %6s  %-5s  %-4s  %-6s  %s\n",
 				r->vaddr, end, r->paddr, r->size,
 				vmc_human_size(r->size, h, sizeof(h)), fl,
 				vmc_human_size((uint64_t)1 << r->leaf_shift, h2,
 					       sizeof(h2)),
-				ram_state(d, cum, r->paddr, r->size));
+				ram_state(d, cum, r->paddr, r->size),
+				g ? g->name : "-");
 		}
 		fprintf(out, "%zu ranges (%" PRIu64 " kernel, %" PRIu64 " user) "
 			"from %" PRIu64 " mappings, 0x%" PRIx64 " bytes (%s);",
@@ -319,6 +341,7 @@ struct vmc_error *vmc_report_maps(FILE *out, const struct vmc_dump *d,
 			" page tables\n", not_ram, st.tables);
 	}
 	free(cum);
+	vmc_region_vec_free(&rg);
 	vmc_run_vec_free(&runs);
 	return NULL;
 }
@@ -342,19 +365,48 @@ static void hexdump_line(FILE *out, uint64_t addr, const uint8_t *b, size_t n)
 	fputc('\n', out);
 }
 
+/* One value of a u64/u32 read: "ADDRESS:  0xHEX  DECIMAL". */
+static void value_line(FILE *out, uint64_t addr, uint64_t v, unsigned size)
+{
+	fprintf(out, "%016" PRIx64 ":  0x%0*" PRIx64 "  %" PRIu64 "\n", addr,
+		(int)size * 2, v, v);
+}
+
+static const char *const read_format_names[] = { "hex", "raw", "u64", "u32" };
+
 struct vmc_error *vmc_report_read(FILE *out, const struct vmc_dump *d,
 				  const struct vmc_root_request *req,
 				  uint64_t addr, uint64_t len, bool phys,
-				  enum vmc_read_format fmt)
+				  enum vmc_read_format fmt, const char *label,
+				  const struct vmc_report_opts *opts)
 {
 	struct vmc_view v;
 	struct vmc_error *err = NULL;
+	unsigned vsize = fmt == VMC_READ_U64 ? 8 : fmt == VMC_READ_U32 ? 4 : 0;
+	if (vsize && len % vsize)
+		return vmc_error_new(VMC_ERR_USAGE, "--format=%s reads whole "
+				     "values: LEN 0x%" PRIx64 " is not a multiple "
+				     "of %u", read_format_names[fmt], len, vsize);
 	if (!phys && (err = vmc_view_open(d, req, &v)))
 		return err;
 	if (len && addr > UINT64_MAX - (len - 1))
 		return vmc_error_new(VMC_ERR_USAGE, "0x%" PRIx64 " bytes at 0x%"
 				     PRIx64 " run past the end of the address "
 				     "space", len, addr);
+	struct vmc_json j;
+	if (opts && opts->json) {
+		vmc_json_init(&j, out);
+		vmc_json_object(&j, NULL);
+		vmc_json_addr(&j, phys ? "paddr" : "vaddr", addr);
+		if (label)
+			vmc_json_str(&j, "symbol", label);
+		else
+			vmc_json_null(&j, "symbol");
+		vmc_json_uint(&j, "length", len);
+		vmc_json_str(&j, "format", read_format_names[fmt]);
+		/* Values, or the bytes as hex strings of a page at most. */
+		vmc_json_array(&j, vsize ? "values" : "data");
+	}
 	/* Page by page, so what precedes a hole is printed before the error;
 	 * LEN may be larger than memory. */
 	uint8_t buf[4096];
@@ -362,12 +414,34 @@ struct vmc_error *vmc_report_read(FILE *out, const struct vmc_dump *d,
 		size_t chunk = sizeof(buf) - (addr & (sizeof(buf) - 1));
 		if (chunk > len)
 			chunk = (size_t)len;
+		/* Values straddling a page are read whole. */
+		if (vsize && chunk % vsize)
+			chunk = chunk - chunk % vsize + vsize;
+		if (chunk > len)
+			chunk = (size_t)len;
 		err = phys ? vmc_physmem_read(&d->pm, addr, buf, chunk)
 			   : vmc_view_read(&v, addr, buf, chunk);
 		if (err)
-			return err;
-		if (fmt == VMC_READ_RAW) {
+			break;
+		if (opts && opts->json) {
+			char hex[2 * sizeof(buf) + 1];
+			if (vsize) {
+				for (size_t off = 0; off < chunk; off += vsize)
+					vmc_json_addr(&j, NULL, vsize == 8 ?
+						      vmc_get64(buf + off, d->big_endian) :
+						      vmc_get32(buf + off, d->big_endian));
+			} else {
+				for (size_t k = 0; k < chunk; k++)
+					snprintf(hex + 2 * k, 3, "%02x", buf[k]);
+				vmc_json_strn(&j, NULL, hex, 2 * chunk);
+			}
+		} else if (fmt == VMC_READ_RAW) {
 			fwrite(buf, 1, chunk, out);
+		} else if (vsize) {
+			for (size_t off = 0; off < chunk; off += vsize)
+				value_line(out, addr + off, vsize == 8 ?
+					   vmc_get64(buf + off, d->big_endian) :
+					   vmc_get32(buf + off, d->big_endian), vsize);
 		} else {
 			for (size_t off = 0; off < chunk; off += 16)
 				hexdump_line(out, addr + off, buf + off,
@@ -376,5 +450,12 @@ struct vmc_error *vmc_report_read(FILE *out, const struct vmc_dump *d,
 		addr += chunk;
 		len -= chunk;
 	}
-	return NULL;
+	if (opts && opts->json) {
+		vmc_json_end(&j);
+		if (err)
+			vmc_json_str(&j, "error", err->msg);
+		vmc_json_end(&j);
+		vmc_json_finish(&j);
+	}
+	return err;
 }

@@ -85,5 +85,5 @@ rm -rf "$scale_tmp"
 
 # The benchmark that measures this runs (tiny sizes, one repetition; its
 # times are not looked at).
-expect_grep scale-bench-runs 0 '^ +600 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +856$' \
+expect_grep scale-bench-runs 0 '^ +600 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +856$' \
 	env VMCORE_TOOL="$VT" bash "$here/../../bench/ranges-bench.sh" -r 1 300 600

@@ -49,9 +49,9 @@ expect_json maps-sorted 'len(d["ranges"]) > 1 and all(int(a["vaddr"], 16) + int(
 expect_grep root-no-cpu 64 'no CPU 5 \(the dump has 2\)' "$VT" vtop --cpu 5 $S 0x0
 expect_grep root-swapper-cpu 64 '--swapper goes with neither --cpu nor --cr3' "$VT" maps --swapper --cpu 1 $S
 expect_grep read-phys-cpu 64 '--phys reads no page tables' "$VT" read --phys --cpu 1 $S 0
-expect_grep read-format 64 "--format takes hex or raw, not 'bin'" "$VT" read --format=bin $S 0
+expect_grep read-format 64 "--format takes hex, raw, u64 or u32, not 'bin'" "$VT" read --format=bin $S 0
 expect_grep maps-halves 64 '--kernel and --user exclude each other' "$VT" maps --kernel --user $S
-expect_grep vtop-bad-addr 64 "VADDR 'zz' is not a number" "$VT" vtop $S zz
+expect_grep vtop-bad-addr 64 "VADDR '1zz' is neither a number" "$VT" vtop $S 1zz
 expect_grep vtop-no-vaddr 64 'no VADDR given' "$VT" vtop $S
 # AArch64: the root from VMCOREINFO (swapper_pg_dir - kimage_voffset).
 expect_grep walk-aarch64-root 0 '^root: 4K granule \(VMCOREINFO PAGESIZE\), 48-bit VA \(VMCOREINFO NUMBER\(TCR_EL1_T1SZ\)\); TTBR1 table 0x40380000 \(VMCOREINFO swapper_pg_dir 0xffff800048180000 - kimage_voffset 0xffff800007e00000\); TTBR0 unknown: user space needs --ttbr0$' \

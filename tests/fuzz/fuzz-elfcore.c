@@ -105,13 +105,21 @@ static void report(const struct vmc_dump *d, const struct vmc_core *core)
 {
 	size_t n;
 	const struct vmc_segment *segs = vmc_core_segments(core, &n);
+	/* info names PCs from the dump's kallsyms, if it has some (no
+	 * vmlinux search: the harness reads no files but its input). */
+	struct vmc_symbols_opts so = { .no_search = true };
+	struct vmc_symbols *syms = NULL;
+	struct vmc_error *err = vmc_symbols_open(d, &so, NULL, &syms);
+	if (err)
+		fuzz_error_free(err);
 	for (int json = 0; json < 2; json++) {
 		struct vmc_report_opts ro = { .json = json, .verbose = 1 };
-		fuzz_error_free(vmc_report_info(devnull, d, core, &ro));
+		fuzz_error_free(vmc_report_info(devnull, d, core, syms, &ro));
 		fuzz_error_free(vmc_report_ptloads(devnull, d, segs, n,
 						   json ? VMC_SORT_PADDR
 							: VMC_SORT_VADDR, &ro));
 	}
+	vmc_symbols_close(syms);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -6,16 +6,79 @@
  * input's last 16 bytes); gdb --in-place --no-filler; crash. All but the
  * first with --force-empty, so that inputs whose walk maps little still
  * reach layout and placement. Every plan is checked against the dump
- * model (common.c fuzz_check_plan) and listed as `--dry-run` lists it.
+ * model (common.c fuzz_check_plan) and listed as `--dry-run` lists it; its
+ * RAM coverage (`remap --coverage`) must give every byte of RAM exactly one
+ * kind: the pieces tile each range in order, the kinds add up per range and
+ * to the RAM map, and "not mapped" is the plan's filler.
  */
 #include "common.h"
 
 #include <elf.h>
 #include <string.h>
 
+#include "../../src/coverage/coverage.h"
 #include "../../src/report/report.h"
 
 static FILE *devnull;
+
+/* Every byte of RAM (ram[] and absent[]) gets exactly one kind. */
+static void check_coverage(const struct vmc_dump *d,
+			   const struct vmc_plan_opts *o,
+			   const struct vmc_plan *plan)
+{
+	struct vmc_coverage c;
+	struct vmc_error *err = vmc_coverage_of_plan(d, o, plan, &c);
+	if (err) {
+		/* The plan was built from the same view: only memory fails. */
+		FUZZ_CHECK(err == vmc_error_nomem());
+		return;
+	}
+	uint64_t total = 0, kinds[VMC_COV_NKINDS] = {0}, data = 0, linear = 0;
+	size_t next_piece = 0;
+	for (size_t i = 0; i < c.nranges; i++) {
+		const struct vmc_cov_range *r = &c.ranges[i];
+		FUZZ_CHECK(r->first == next_piece && r->npieces >= 1);
+		FUZZ_CHECK(i == 0 || c.ranges[i - 1].paddr + c.ranges[i - 1].size
+				     <= r->paddr);
+		uint64_t at = r->paddr, sum = 0;
+		for (size_t p = r->first; p < r->first + r->npieces; p++) {
+			const struct vmc_cov_piece *pc = &c.pieces[p];
+			FUZZ_CHECK(pc->paddr == at && pc->size > 0);
+			FUZZ_CHECK(pc->kind < VMC_COV_NKINDS);
+			FUZZ_CHECK(pc->kind == VMC_COV_ABSENT ||
+				   vmc_dump_ram_find(d, pc->paddr));
+			at += pc->size;
+			kinds[pc->kind] += pc->size;
+			if (pc->kind != VMC_COV_ABSENT)
+				data += pc->size;
+			if (pc->reach & VMC_REACH_LINEAR)
+				linear += pc->size;
+		}
+		for (int k = 0; k < VMC_COV_NKINDS; k++)
+			sum += r->bytes[k];
+		FUZZ_CHECK(at == r->paddr + r->size && sum == r->size);
+		next_piece += r->npieces;
+		total += r->size;
+	}
+	FUZZ_CHECK(next_piece == c.npieces);
+	FUZZ_CHECK(total == d->ram_bytes + d->absent_bytes &&
+		   total == c.total_bytes);
+	FUZZ_CHECK(data == d->data_bytes && data == c.data_bytes);
+	FUZZ_CHECK(linear == c.linear_bytes);
+	for (int k = 0; k < VMC_COV_NKINDS; k++)
+		FUZZ_CHECK(kinds[k] == c.bytes[k]);
+	/* The filler is the RAM no virtual PT_LOAD covers; an ELF32 plan
+	 * leaves out RAM above 4 GiB altogether. */
+	if (o->layout == VMC_LAYOUT_GDB && plan->elf_class == ELFCLASS64)
+		FUZZ_CHECK(c.bytes[VMC_COV_UNMAPPED] == plan->stats.filler_bytes);
+	uint8_t samples[97];
+	for (size_t i = 0; i < c.nranges && i < 8; i++) {
+		vmc_coverage_samples(&c, i, sizeof(samples), samples);
+		for (size_t k = 0; k < sizeof(samples); k++)
+			FUZZ_CHECK(samples[k] < VMC_COV_NKINDS);
+	}
+	vmc_coverage_fini(&c);
+}
 
 static void one_plan(const struct vmc_dump *d, const struct vmc_plan_opts *o)
 {
@@ -32,6 +95,7 @@ static void one_plan(const struct vmc_dump *d, const struct vmc_plan_opts *o)
 		return;
 	}
 	fuzz_check_plan(d, o, &plan);
+	check_coverage(d, o, &plan);
 	if (plan.elf_class == ELFCLASS64)
 		FUZZ_CHECK(plan.segs.n - 1 == plan.stats.virtual_segs +
 						  plan.stats.filler_segs);

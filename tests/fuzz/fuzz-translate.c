@@ -8,7 +8,8 @@
  *   t[1]      flags: 1 --ttbr1, 2 --ttbr0, 4|8 granule (none, 4k, 16k,
  *             64k), 16 JSON, 32 raw read, 64 --cpu with --cr3
  *   t[2]      --cpu N      t[3]  --va-bits N (0: none)
- *   t[4..7]   read lengths t[8..15] --cr3 or --ttbr1  t[16..23] --ttbr0
+ *   t[4..7]   read lengths (t[6] & 3 also the report's read format: hex,
+ *             raw, u64, u32)  t[8..15] --cr3 or --ttbr1  t[16..23] --ttbr0
  *   t[24..87] eight virtual addresses
  *
  * Checks: each trace agrees with itself (common.c); a read succeeds
@@ -122,12 +123,17 @@ static void reports(const struct vmc_dump *d, const struct vmc_root_request *req
 	uint64_t vaddrs[2] = { fuzz_le64(t + 24, 8), fuzz_le64(t + 32, 8) };
 	size_t unmapped;
 	struct vmc_report_opts ro = { .json = t[1] & 16 };
-	fuzz_error_free(vmc_report_vtop(devnull, d, req, vaddrs, 2, &unmapped, &ro));
+	static const char *const labels[2] = { "a_name", NULL };
+	fuzz_error_free(vmc_report_vtop(devnull, d, req, vaddrs, 2, labels,
+					&unmapped, &ro));
+	/* Every read format, text or JSON; u64/u32 want whole values. */
+	static const enum vmc_read_format fmts[] = { VMC_READ_HEX, VMC_READ_RAW,
+						     VMC_READ_U64, VMC_READ_U32 };
 	fuzz_error_free(vmc_report_read(devnull, d, req, vaddrs[0], t[4] + 1u,
-					false, t[1] & 32 ? VMC_READ_RAW
-							 : VMC_READ_HEX));
+					false, t[1] & 32 ? VMC_READ_RAW : fmts[t[6] & 3], "a_name",
+					&ro));
 	fuzz_error_free(vmc_report_read(devnull, d, req, vaddrs[1], t[5] + 1u,
-					true, VMC_READ_HEX));
+					true, VMC_READ_HEX, NULL, &ro));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

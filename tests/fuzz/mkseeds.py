@@ -18,8 +18,13 @@ descriptions, each colon-separated; OUT receives one directory per harness
   notes/       each core's PT_NOTE bytes, behind the two control bytes
   x86-tables/  the RAM of x86 cores whose page tables lie in the first
                256K, behind the 16 control bytes
+<<<<<<< HEAD
   input/       small cores gzipped (one member and two) and lz4-compressed
                (raw), and as payloads for the harness to compress itself
+=======
+  symbols/     kallsyms tables (mkcore.py's kallsyms_tables()) of each
+               layout, behind fuzz-symbols.c's 16 control bytes
+>>>>>>> eaaedc6f9e0fc11abb6eb0e7583257f3a6cfd64f
 
 Deterministic; Python 3 standard library only (and the lz4 program when
 there is one); run with /usr/bin/python3.
@@ -424,6 +429,46 @@ def read_core(path):
     return blob, Core(blob)
 
 
+def symbols_seeds():
+    """(name, bytes) seeds for fuzz-symbols.c: its 16 control bytes, then
+    an image with the tables at fixed offsets."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "mkcore", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "..", "mkcore.py"))
+    mkcore = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mkcore)
+    long_name = "a_long_name_" * 12
+    cases = [
+        ("relative-64", 0, 8, 0xffffffff81000000),
+        ("percpu-64", 1, 8, 0xffffffff81000000),
+        ("absolute-64", 2, 8, 0xffffffff81000000),
+        ("relative-32", 0, 4, 0xc1000000),
+        ("absolute-32", 2, 4, 0xc1000000),
+    ]
+    at = {"num_syms": 0x0, "relative_base": 0x8, "token_index": 0x100,
+          "token_table": 0x300, "offsets": 0x800, "addresses": 0x800,
+          "names": 0x1000}
+    for name, layout, word, base in cases:
+        syms = [("T", base + 0x10000, "_stext"), ("T", base + 0x10100, "startup"),
+                ("t", base + 0x10200, long_name), ("D", base + 0x20000, "linux_banner")]
+        if layout == 1:
+            syms.insert(0, ("A", 0x0, "fixed_percpu_data"))
+        for long_names in (True, False):
+            tables = mkcore.kallsyms_tables(syms, {
+                "layout": mkcore.KALLSYMS_LAYOUTS[layout], "word": word,
+                "tokens": ["_stext", "long_"], "long_names": long_names})
+            image = bytearray(0x1000 + len(tables["names"]))
+            for part, data in tables.items():
+                image[at[part]:at[part] + len(data)] = data
+            ctl = bytes([layout | (4 if word == 4 else 0) | (8 if long_names else 0) | 16])
+            for part in ("names", "num_syms", "token_table", "token_index",
+                         "offsets", "relative_base"):
+                ctl += struct.pack("<H", at[part])
+            ctl += struct.pack("<I", 0x10000)[:3]
+            yield "%s%s" % (name, "" if long_names else "-short"), ctl + bytes(image)
+
+
 def write(path, data):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
@@ -470,9 +515,14 @@ def main(argv):
         seed = x86_tables_seed(core)
         if seed:
             write(os.path.join(out, "x86-tables", name), seed)
+<<<<<<< HEAD
         if len(blob) <= INPUT_SEED_MAX:
             for k, seed in enumerate(input_seeds(blob)):
                 write(os.path.join(out, "input", "%s.%d" % (name, k)), seed)
+=======
+    for name, seed in symbols_seeds():
+        write(os.path.join(out, "symbols", name), seed)
+>>>>>>> eaaedc6f9e0fc11abb6eb0e7583257f3a6cfd64f
     print("mkseeds: %d cores -> %s" % (count, out))
     return 0
 

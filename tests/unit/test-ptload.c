@@ -145,7 +145,7 @@ static const struct vmc_ram_range test_ram[] = {
 };
 static const uint8_t test_notes[] = "NOTEBYTES";
 static const struct vmc_bytes test_note_data[] = {
-	{ test_notes, sizeof(test_notes) },
+	{ test_notes, sizeof(test_notes), 4 },
 };
 
 static struct vmc_dump test_dump(void)

@@ -50,7 +50,8 @@ extern const char *unit_fixtures;	/* directory of generated cores */
 const char *unit_fixture(const char *name);
 
 extern const struct unit_test base_tests[], elfcore_tests[], pagewalk_tests[],
-	ptload_tests[];
+	ptload_tests[], symbols_tests[];
+extern const struct unit_test coverage_tests[];
 extern const struct unit_test input_tests[];
 
 #endif
