@@ -18,13 +18,10 @@ descriptions, each colon-separated; OUT receives one directory per harness
   notes/       each core's PT_NOTE bytes, behind the two control bytes
   x86-tables/  the RAM of x86 cores whose page tables lie in the first
                256K, behind the 16 control bytes
-<<<<<<< HEAD
   input/       small cores gzipped (one member and two) and lz4-compressed
                (raw), and as payloads for the harness to compress itself
-=======
   symbols/     kallsyms tables (mkcore.py's kallsyms_tables()) of each
                layout, behind fuzz-symbols.c's 16 control bytes
->>>>>>> eaaedc6f9e0fc11abb6eb0e7583257f3a6cfd64f
 
 Deterministic; Python 3 standard library only (and the lz4 program when
 there is one); run with /usr/bin/python3.
@@ -515,14 +512,11 @@ def main(argv):
         seed = x86_tables_seed(core)
         if seed:
             write(os.path.join(out, "x86-tables", name), seed)
-<<<<<<< HEAD
         if len(blob) <= INPUT_SEED_MAX:
             for k, seed in enumerate(input_seeds(blob)):
                 write(os.path.join(out, "input", "%s.%d" % (name, k)), seed)
-=======
     for name, seed in symbols_seeds():
         write(os.path.join(out, "symbols", name), seed)
->>>>>>> eaaedc6f9e0fc11abb6eb0e7583257f3a6cfd64f
     print("mkseeds: %d cores -> %s" % (count, out))
     return 0
 

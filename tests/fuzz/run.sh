@@ -44,11 +44,8 @@ max_len_of() {
 	vmcoreinfo) echo 8192 ;;
 	notes) echo 32768 ;;
 	x86-tables) echo 262160 ;;
-<<<<<<< HEAD
 	input) echo 65536 ;;	# gzip decodes up to 1032x that on open
-=======
 	symbols) echo 65536 ;;
->>>>>>> eaaedc6f9e0fc11abb6eb0e7583257f3a6cfd64f
 	*) echo 600000 ;;
 	esac
 }
