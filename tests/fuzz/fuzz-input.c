@@ -3,8 +3,8 @@
  * (i) The compressed input layers (src/input/lz4.c, gzip.c), two ways,
  * chosen by the first byte:
  *
- *   0, raw: the rest is a stream as a file would hold it, opened from
- *      memory and peeled as the CLI does. Whatever opens must read
+ *   0, raw: the rest (its first 16 KiB) is a stream as a file would hold
+ *      it, opened from memory and peeled as the CLI does. Whatever opens must read
  *      consistently: a range read whole equals its two halves read
  *      apart with the cache emptied between (so one comes from a restart
  *      and the other maybe from a cursor going on), and reads are short
@@ -27,6 +27,9 @@
 
 /* Decoded bytes a raw input may be read for, in all. */
 #define RAW_READ_BUDGET	(4u << 20)
+/* Raw streams are cut to this: gzip decodes up to 1032 times its size on
+ * open, and bombs the fuzzer grows would slow every run to a crawl. */
+#define RAW_MAX		(16u << 10)
 /* Structured payloads are repeated up to this size (gzip points). */
 #define MAX_PAYLOAD	(1u << 20)
 
@@ -64,6 +67,8 @@ static bool read_range(struct vmc_input *in, uint8_t *buf, size_t len,
 
 static void raw(const uint8_t *data, size_t size)
 {
+	if (size > RAW_MAX)
+		size = RAW_MAX;
 	struct vmc_warnings ws = { .emit = count, .limit = 64 };
 	struct vmc_input *in = NULL;
 	struct vmc_error *err = vmc_input_open_memory(data, size, "fuzz", &in);
