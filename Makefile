@@ -30,6 +30,10 @@ PKGS     := libdw libelf
 PKGS     += zlib liblz4
 UNIT_PKGS := libelf
 BENCH_PKGS := libkdumpfile libaddrxlat
+# The kdump reader's page codecs (KDUMP-AND-SYMBOLS.md §C.6); its
+# write_ram decodes on two threads.
+KDUMP_PKGS := zlib lzo2 snappy libzstd
+PKGS     += $(KDUMP_PKGS)
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
 CC       ?= cc
@@ -44,6 +48,8 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) \
              -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DVMC_VERSION='"$(VERSION)"' \
              -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
+ALL_CFLAGS  += -pthread
+ALL_LDFLAGS += -pthread
 LIBS      = $(PKG_LIBS)
 
 ifdef SANITIZE
@@ -120,6 +126,14 @@ $(BUILD)/input-bench: bench/input-bench.c $(BUILD)/libvmcore.a
 $(BUILD)/xlat-check: tests/realguest/xlat-check.c $(BUILD)/libvmcore.a
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libvmcore.a $(ALL_LDFLAGS) $(LIBS)
 
+# The kdump test generator (tests/mkkdump.c): a host tool, built with plain
+# flags in every build, linked with the real codecs.
+MKKDUMP := $(BUILD)/mkkdump
+$(MKKDUMP): tests/mkkdump.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -g $(shell pkg-config --cflags $(KDUMP_PKGS)) \
+	  -o $@ $< $(shell pkg-config --libs $(KDUMP_PKGS))
+
 $(BUILD)/fixtures/%.core: tests/fixtures/%.core.txt tests/mkcore.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) tests/mkcore.py $< $@
@@ -141,8 +155,9 @@ $(FAULTS): tests/shim/faults.c
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 # UPDATE=1 rewrites the goldens in tests/cli/expected/ instead of comparing.
-check-cli: $(BIN) fixtures $(FAULTS)
+check-cli: $(BIN) fixtures $(FAULTS) $(MKKDUMP)
 	VMCORE_TOOL=$(BIN) FIXTURES=$(BUILD)/fixtures PYTHON=$(PYTHON) \
+	  MKKDUMP=$(abspath $(MKKDUMP)) \
 	  VMC_FAULTS=$(abspath $(FAULTS)) UPDATE=$(UPDATE) T='$(T)' bash tests/cli/run.sh
 
 check-mkcore:
@@ -175,7 +190,7 @@ deps:
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_NAMES   := elfcore vmcoreinfo notes walk plan translate x86-tables \
-                remap-oracle symbols
+                remap-oracle symbols kdump
 FUZZ_NAMES   += input
 FUZZ_BINS     = $(FUZZ_NAMES:%=$(BUILD)/fuzz-%)
 FUZZ_SEEDS_TXT := $(wildcard tests/fuzz/seeds/*.core.txt)
@@ -203,12 +218,37 @@ $(BUILD)/seed-cores/%.core: tests/fuzz/seeds/%.core.txt tests/mkcore.py
 	$(PYTHON) tests/mkcore.py $< $@
 
 # Seeds: regenerated whenever a fixture or the generator changes.
-fuzz-seeds: $(BUILD)/seeds/.stamp
+fuzz-seeds: $(BUILD)/seeds/.stamp $(BUILD)/seeds/kdump/.stamp
 $(BUILD)/seeds/.stamp: $(FIXTURES) $(FUZZ_SEED_CORES) tests/fuzz/mkseeds.py \
                        tests/mkcore.py
 	rm -rf $(BUILD)/seeds
 	$(PYTHON) tests/fuzz/mkseeds.py $(BUILD)/fixtures:$(BUILD)/seed-cores \
 	  tests/fixtures:tests/fuzz/seeds $(BUILD)/seeds
+	touch $@
+
+# The kdump harness's seeds: mkkdump's variants of small fixtures (each
+# codec, both writers, old versions, 64K blocks, excluded and lost pages,
+# flattened, damaged pages), made after mkseeds.py (which empties seeds/).
+KDUMP_SEEDS := x86-4level.core:zlib:--codec=zlib \
+  x86-4level.core:lzo:--codec=lzo x86-4level.core:snappy:--codec=snappy \
+  x86-4level.core:zstd:--codec=zstd x86-4level.core:raw:--codec=raw \
+  x86-4level.core:l32:--layout=32,--codec=mixed \
+  x86-4level.core:v3:--version=3 x86-4level.core:v1:--version=1 \
+  x86-4level.core:excl:--exclude=0x10000-0x12000,--exclude-zero \
+  x86-4level.core:inc:--incomplete=3 \
+  x86-4level.core:flat:--flat,--flat-shuffle,--flat-gaps,--flat-chunk=3000 \
+  x86-4level.core:corrupt:--codec=zstd,--damage=corrupt \
+  x86-4level.core:short:--codec=snappy,--damage=page-size \
+  aarch64-basic.core:a64k:--block-size=65536,--codec=mixed \
+  x86-32bit-nopse.core:i386:--layout=32,--codec=lzo \
+  x86_64-basic.core:high:--codec=mixed
+$(BUILD)/seeds/kdump/.stamp: $(BUILD)/seeds/.stamp $(MKKDUMP) $(FIXTURES) Makefile
+	rm -rf $(BUILD)/seeds/kdump && mkdir -p $(BUILD)/seeds/kdump
+	for s in $(KDUMP_SEEDS); do \
+	  in=$${s%%:*}; rest=$${s#*:}; name=$${rest%%:*}; opts=$${rest#*:}; \
+	  $(MKKDUMP) $$(echo $$opts | tr , ' ') $(BUILD)/fixtures/$$in \
+	    $(BUILD)/seeds/kdump/$$name.kdump || exit 1; \
+	done
 	touch $@
 
 check-fuzz: fuzz-build

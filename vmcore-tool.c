@@ -7,6 +7,7 @@
  * Exit status: 0 success; 1 a negative answer; 2 error; 64 usage.
  */
 #include <argp.h>
+#include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -487,8 +488,8 @@ static int cmd_info(int argc, char **argv)
 		s.ro.coverage = &cov;
 		s.ro.strip = strip_opts(a.width);
 	}
-	err = vmc_report_info(stdout, s.dump, vmc_source_elf(s.src), s.syms,
-			      &s.ro);
+	err = vmc_report_info(stdout, s.dump, vmc_source_elf(s.src),
+			      vmc_source_kdump(s.src), s.syms, &s.ro);
 	if (a.coverage)
 		vmc_coverage_fini(&cov);
 	return session_end(&s, err, 0);
@@ -1175,6 +1176,29 @@ static void remap_summary(const struct remap_args *a, const struct vmc_plan *pla
 			VMC_ALIAS_FANOUT);
 }
 
+/* RAM the dump left out (kdump's excluded pages) is absent from any
+ * output: say how much, and where (the first few ranges). */
+static void absent_summary(const struct session *s)
+{
+	const struct vmc_dump *d = s->dump;
+	if (!d->nabsent || s->opts.quiet)
+		return;
+	enum { SHOW = 6 };
+	char h[32];
+	fprintf(stderr, "%s: %s: 0x%" PRIx64 " bytes (%s) of RAM in %zu range%s "
+		"are not in the output: the dump excluded them (or lost them)",
+		prog, s->file, d->absent_bytes,
+		vmc_human_size(d->absent_bytes, h, sizeof(h)), d->nabsent,
+		d->nabsent == 1 ? "" : "s");
+	for (size_t i = 0; i < d->nabsent && i < SHOW; i++)
+		fprintf(stderr, "%s0x%" PRIx64 "-0x%" PRIx64, i ? ", " : ": ",
+			d->absent[i].paddr, d->absent[i].paddr + d->absent[i].size);
+	if (d->nabsent > SHOW)
+		fprintf(stderr, ", and %zu more ('vmcore-tool info -v' lists "
+			"them)", d->nabsent - SHOW);
+	fputc('\n', stderr);
+}
+
 static int cmd_remap(int argc, char **argv)
 {
 	struct remap_args a = { .common = global_opts };
@@ -1258,6 +1282,8 @@ static int cmd_remap(int argc, char **argv)
 		}
 	}
 	free(gdb_cmd);
+	if (!err && !status && !a.dry_run && s.src)
+		absent_summary(&s);
 	vmc_plan_fini(&plan);
 	vmc_vrange_vec_free(&a.plan.exclude);
 	if (s.src)
@@ -1654,6 +1680,109 @@ static int cmd_symbols(int argc, char **argv)
 	return session_end(&s, err, missing ? EXIT_NEGATIVE : 0);
 }
 
+/* ---- convert ----------------------------------------------------------------- */
+
+struct convert_args {
+	struct common_opts common;
+	const char *core, *out;
+	bool dry_run, force;
+};
+
+static const struct argp_option convert_options[] = {
+	{ "output", 'o', "OUT", 0, "Write the ELF core to OUT", 0 },
+	{ "dry-run", OPT_DRY_RUN, NULL, 0, "Print the PT_LOADs that would be written; write nothing", 0 },
+	{ "force", OPT_FORCE, NULL, 0, "Replace OUT if it exists", 0 },
+	{ 0 }
+};
+
+static error_t convert_parse(int key, char *arg, struct argp_state *state)
+{
+	struct convert_args *a = state->input;
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->common;
+		break;
+	case 'o':
+		a->out = arg;
+		break;
+	case OPT_DRY_RUN:
+		a->dry_run = true;
+		break;
+	case OPT_FORCE:
+		a->force = true;
+		break;
+	case ARGP_KEY_ARG:
+		take_core(state, &a->core, arg);
+		break;
+	case ARGP_KEY_END:
+		need_core(state, a->core);
+		if (!a->out && !a->dry_run)
+			argp_error(state, "say where to write: -o OUT (or --dry-run)");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp convert_argp = {
+	convert_options, convert_parse, "DUMP -o OUT",
+	"Write DUMP (a kdump-compressed file, flattened or not, or an ELF core) "
+	"as a plain ELF core of physical memory, as QEMU's dump-guest-memory "
+	"writes with paging=false: the notes byte-exact, then one PT_LOAD per "
+	"RAM range with p_vaddr = p_paddr. No page tables are walked. Pages "
+	"the dump excluded are absent from OUT and listed on stderr; zero pages "
+	"stay holes (OUT is sparse). i386 guests get ELFCLASS32 when all RAM "
+	"lies below 4 GiB, as QEMU writes; everything else ELFCLASS64.",
+	common_children, NULL, NULL
+};
+
+static int cmd_convert(int argc, char **argv)
+{
+	struct convert_args a = { .common = global_opts };
+	argp_parse(&convert_argp, argc, argv, 0, NULL, &a);
+	struct session s;
+	int status = session_open(&s, a.core, &a.common);
+	if (status)
+		return status;
+	struct vmc_plan_opts po = { .layout = VMC_LAYOUT_PHYSICAL };
+	struct vmc_plan plan;
+	struct vmc_error *err = vmc_plan_build(s.dump, &po, &s.ws, &plan);
+	if (err)
+		return session_end(&s, err, 0);
+	struct vmc_write_opts wo = { .force = a.force, .shared_bytes = UINT64_MAX };
+	if (a.dry_run) {
+		err = vmc_report_ptloads(stdout, s.dump, plan.segs.v, plan.segs.n,
+					 VMC_SORT_INDEX, &s.ro);
+	} else {
+		if (isatty(STDERR_FILENO) && !a.common.quiet) {
+			wo.progress = show_progress;
+			wo.progress_arg = (void *)a.out;
+		}
+		err = vmc_plan_write(s.dump, &plan, a.out, &wo);
+		if (progress_shown)
+			fputc('\n', stderr);
+		if (err) {
+			status = report_error(NULL, err);	/* names OUT */
+			err = NULL;
+		} else if (!a.common.quiet) {
+			char h[32];
+			fprintf(stderr, "%s: wrote %s: %zu PT_LOADs (physical "
+				"layout, p_vaddr = p_paddr), ELF%d, %s of RAM from "
+				"a%s %s dump\n", prog, a.out,
+				plan.segs.n - plan.nnotes,
+				plan.elf_class == ELFCLASS64 ? 64 : 32,
+				vmc_human_size(s.dump->data_bytes, h, sizeof(h)),
+				s.dump->format[0] == 'e' ? "n" : "",
+				s.dump->format);
+		}
+		if (!status)
+			absent_summary(&s);
+	}
+	vmc_plan_fini(&plan);
+	return session_end(&s, err, status);
+}
+
 /* ---- dispatch ------------------------------------------------------------------ */
 
 struct command {
@@ -1676,6 +1805,8 @@ static const struct command commands[] = {
 	  cmd_read, &read_argp },
 	{ "remap", "write a core that gdb or crash reads by virtual address",
 	  cmd_remap, &remap_argp },
+	{ "convert", "write any dump as a plain physical ELF core (no walk)",
+	  cmd_convert, &convert_argp },
 	{ "gdb", "open a dump in gdb with the vmlinux at the KASLR offset (remapped, cached)",
 	  cmd_gdb, &gdb_argp },
 	{ "symbols", "list kernel symbols (kallsyms in the dump, or the vmlinux); resolve names and addresses",

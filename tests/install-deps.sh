@@ -10,6 +10,7 @@ packages=(
 	gcc make pkg-config			# build
 	libelf-dev				# unit tests: libelf cross-checks our reader
 	libdw-dev				# a vmlinux's symbols (src/symbols/, libdwfl)
+	zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev	# kdump page codecs
 	libkdumpfile-dev			# bench/walk-bench (built by make check)
 	python3 binutils gdb			# tests and the sample: generator, readelf, gdb
 	groff-base				# tests: the man page renders without warnings

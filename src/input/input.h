@@ -61,7 +61,8 @@ struct vmc_error *vmc_input_open_memory(const void *buf, size_t len,
  * Wrap a stream in a layer: ops and priv become the new stream's, size
  * its decoded size; lower is owned by the new stream from now on (closed
  * with it, also when this fails). map is NULL, fd -1, the path and the
- * file's identity are lower's, layers is "name+lower's layers".
+ * file's identity are lower's, layers is "lower's layers+name" (outermost
+ * first).
  */
 struct vmc_error *vmc_input_wrap(struct vmc_input *lower,
 				 const struct vmc_input_ops *ops, void *priv,
@@ -77,6 +78,14 @@ struct vmc_error *vmc_input_wrap(struct vmc_input *lower,
 struct vmc_error *vmc_input_peel(struct vmc_input **in, struct vmc_warnings *ws);
 
 void vmc_input_close(struct vmc_input *in);
+
+/* ---- layers (each replaces *in by the decoded stream; on error *in is
+ * left for the caller to close, or NULL when already closed) ---- */
+
+/* makedumpfile's flattened records (flattened.c): one pass over the record
+ * headers, a sorted index of 24 bytes a record; gaps read as zeros. */
+struct vmc_error *vmc_input_flattened(struct vmc_input **in,
+				      struct vmc_warnings *ws);
 
 /* Read exactly len bytes at off. Past the end is a VMC_ERR_FORMAT error
  * "<what> (offset 0x…, 0x… bytes) runs past the end of the stream (0x…

@@ -99,8 +99,7 @@ struct vmc_error *vmc_input_peel(struct vmc_input **in, struct vmc_warnings *ws)
 		else if (strcmp(what, "lz4") == 0)
 			err = vmc_lz4_open(in, ws);
 		else
-			err = vmc_error_new(VMC_ERR_UNSUPPORTED,
-					    "%s input is not supported yet", what);
+			err = vmc_input_flattened(in, ws);
 		if (err)
 			return err;
 	}

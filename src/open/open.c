@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../elfcore/elfcore.h"
+#include "../kdump/kdump.h"
 
 struct vmc_source {
 	struct vmc_input *in;
@@ -17,7 +18,8 @@ struct vmc_source {
 };
 
 /* makedumpfile's disk_dump_header signature (KDUMP-AND-SYMBOLS.md §C.2);
- * "DISKDUMP" is the older facility's. */
+ * "DISKDUMP" is the older facility's. "KDUMP" and anything goes to the
+ * kdump reader, which names a damaged signature. */
 static bool is_kdump(struct vmc_input *in)
 {
 	uint8_t sig[8];
@@ -27,7 +29,7 @@ static bool is_kdump(struct vmc_input *in)
 		vmc_error_free(err);
 		return false;
 	}
-	return got == sizeof(sig) && (memcmp(sig, "KDUMP   ", 8) == 0 ||
+	return got == sizeof(sig) && (memcmp(sig, "KDUMP", 5) == 0 ||
 				      memcmp(sig, "DISKDUMP", 8) == 0);
 }
 
@@ -39,16 +41,19 @@ static struct vmc_error *open_reader(struct vmc_source *src,
 	struct vmc_error *err = vmc_input_peel(&src->in, ws);
 	if (err)
 		return err;
-	if (is_kdump(src->in))
-		return vmc_error_new(VMC_ERR_UNSUPPORTED,
-				     "a kdump-compressed core: not supported yet; "
-				     "dump with format elf");
-	err = vmc_core_open(src->in, ws, &src->elf);
-	if (err)
-		return err;
-	src->dump = vmc_core_dump(src->elf);
+	if (is_kdump(src->in)) {
+		err = vmc_kdump_open(src->in, ws, &src->kdump);
+		if (err)
+			return err;
+		src->dump = vmc_kdump_dump(src->kdump);
+	} else {
+		err = vmc_core_open(src->in, ws, &src->elf);
+		if (err)
+			return err;
+		src->dump = vmc_core_dump(src->elf);
+	}
 	src->dump->layers = src->in->layers;
-	if (src->dump->vmcoreinfo)
+	if (src->dump->vmcoreinfo && !src->dump->vmcoreinfo_source)
 		src->dump->vmcoreinfo_source = "note";
 	return NULL;
 }
@@ -106,6 +111,7 @@ void vmc_source_close(struct vmc_source *src)
 	if (!src)
 		return;
 	vmc_core_close(src->elf);
+	vmc_kdump_close(src->kdump);
 	vmc_input_close(src->in);
 	free(src);
 }

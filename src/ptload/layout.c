@@ -434,3 +434,20 @@ out:
 	vmc_segment_vec_free(&virt);
 	return err;
 }
+
+struct vmc_error *vmc_layout_physical(const struct vmc_dump *d,
+				      struct vmc_plan *plan)
+{
+	struct vmc_error *err = add_notes(d, plan);
+	if (err)
+		return err;
+	for (size_t i = 0; i < d->nram; i++) {
+		const struct vmc_ram_range *r = &d->ram[i];
+		if (!r->avail)
+			continue;
+		if (!add_seg(plan, PT_LOAD, r->paddr, r->paddr, r->avail,
+			     PF_R | PF_W | PF_X, VMC_SEG_IDENTITY))
+			return vmc_error_nomem();
+	}
+	return NULL;
+}

@@ -73,6 +73,50 @@ static struct vmc_error *check_not_empty(const struct vmc_dump *d,
 			     st->walk.loops, try);
 }
 
+/* QEMU writes ELFCLASS32 for an i386 guest whose RAM ends at or below
+ * 4 GiB, else ELFCLASS64 (target/i386/arch_dump.c cpu_get_dump_info). */
+static uint8_t physical_class(const struct vmc_dump *d)
+{
+	const struct vmc_arch_ops *ops = vmc_arch_ops(d->arch);
+	if (!ops || ops->out_class != ELFCLASS32)
+		return ELFCLASS64;
+	for (size_t i = 0; i < d->nram; i++)
+		if (d->ram[i].avail &&
+		    d->ram[i].paddr + d->ram[i].avail - 1 >= UINT32_MAX)
+			return ELFCLASS64;
+	return ELFCLASS32;
+}
+
+/* The physical layout: the RAM map as it is, no walk. */
+static struct vmc_error *plan_physical(const struct vmc_dump *d,
+				       struct vmc_plan *plan)
+{
+	plan->elf_class = physical_class(d);
+	snprintf(plan->root_why, sizeof(plan->root_why), "none (no walk)");
+	struct vmc_error *err = vmc_layout_physical(d, plan);
+	for (size_t i = 0; !err && i < plan->segs.n; i++)
+		plan->segs.v[i].index = (uint32_t)i;
+	if (!err)
+		err = vmc_place(d, plan);
+	/* A 32-bit class that turned out too small for the file. */
+	if (err && plan->elf_class == ELFCLASS32) {
+		vmc_error_free(err);
+		vmc_plan_fini(plan);
+		*plan = (struct vmc_plan){ .layout = VMC_LAYOUT_PHYSICAL,
+					   .e_machine = d->e_machine,
+					   .elf_class = ELFCLASS64 };
+		snprintf(plan->root_why, sizeof(plan->root_why), "none (no walk)");
+		err = vmc_layout_physical(d, plan);
+		for (size_t i = 0; !err && i < plan->segs.n; i++)
+			plan->segs.v[i].index = (uint32_t)i;
+		if (!err)
+			err = vmc_place(d, plan);
+	}
+	if (err)
+		vmc_plan_fini(plan);
+	return err;
+}
+
 struct vmc_error *vmc_plan_build(const struct vmc_dump *d,
 				 const struct vmc_plan_opts *opts,
 				 struct vmc_warnings *ws, struct vmc_plan *plan)
@@ -84,6 +128,8 @@ struct vmc_error *vmc_plan_build(const struct vmc_dump *d,
 		return vmc_error_new(VMC_ERR_USAGE, "--in-place writes the gdb "
 				     "layout only: crash needs program headers at "
 				     "offset 64, before the data");
+	if (opts->layout == VMC_LAYOUT_PHYSICAL)
+		return plan_physical(d, plan);
 	struct vmc_view view;
 	struct vmc_error *err = vmc_view_open(d, &opts->root, &view);
 	if (err)

@@ -62,6 +62,9 @@ struct vmc_error *vmc_runs_exclude(struct vmc_run_vec *runs,
 enum vmc_layout {
 	VMC_LAYOUT_GDB,		/* PT_LOADs by virtual address, filler last */
 	VMC_LAYOUT_CRASH,	/* kexec /proc/vmcore style: one per RAM range */
+	/* QEMU paging=false style: one PT_LOAD per RAM range with
+	 * p_vaddr = p_paddr; no page-table walk (convert). */
+	VMC_LAYOUT_PHYSICAL,
 };
 
 struct vmc_plan_opts {
@@ -146,6 +149,11 @@ struct vmc_error *vmc_layout_crash(const struct vmc_dump *d,
 				   const struct vmc_kernel_hints *kh,
 				   struct vmc_plan *plan);
 
+/* physical: the PT_NOTEs, then one identity PT_LOAD per RAM range with
+ * data (p_vaddr = p_paddr, as QEMU >= 4.0 writes with paging=false). */
+struct vmc_error *vmc_layout_physical(const struct vmc_dump *d,
+				      struct vmc_plan *plan);
+
 /* File offsets for every segment and the copies that fill them; each RAM
  * range once, at an offset congruent to the input's modulo 4K when the input
  * stores it flat, so that file systems can share blocks. O(n log r). */
@@ -156,7 +164,9 @@ struct vmc_error *vmc_place(const struct vmc_dump *d, struct vmc_plan *plan);
 /* Walk the dump's page tables and lay out the output. Warnings (conflicts,
  * skipped tables) go to ws. A walk that reaches under 1% of the RAM with data
  * is an error (VMC_ERR_UNSUPPORTED) naming the root and what the walk saw,
- * unless opts->allow_empty. */
+ * unless opts->allow_empty. VMC_LAYOUT_PHYSICAL walks nothing: the plan is
+ * the RAM map as it is (ELFCLASS64 unless an i386 guest's RAM all lies
+ * below 4 GiB, QEMU's rule), and only layout and force matter. */
 struct vmc_error *vmc_plan_build(const struct vmc_dump *d,
 				 const struct vmc_plan_opts *opts,
 				 struct vmc_warnings *ws, struct vmc_plan *plan);

@@ -95,6 +95,86 @@ static struct vmc_error *default_root(const struct vmc_dump *d,
 	return vmc_choose_root(d, &req, rc);
 }
 
+/* ---- kdump: what only its headers, bitmaps and descriptors say ---------- */
+
+static const struct {
+	uint32_t bit;
+	const char *name;
+} kdump_status_bits[] = {	/* diskdump_mod.h DUMP_DH_* */
+	{ 0x1, "zlib" }, { 0x2, "lzo" }, { 0x4, "snappy" },
+	{ 0x8, "INCOMPLETE" }, { 0x10, "excluded-vmemmap" }, { 0x20, "zstd" },
+};
+
+#define NSTATUS (sizeof(kdump_status_bits) / sizeof(kdump_status_bits[0]))
+
+static void text_kdump(FILE *out, const struct vmc_dump *d,
+		       const struct vmc_kdump_info *k)
+{
+	char h[32];
+	fprintf(out, "format:      kdump%s%s%s, %s (%s)\n",
+		d->layers && d->layers[0] ? " (in " : "",
+		d->layers && d->layers[0] ? d->layers : "",
+		d->layers && d->layers[0] ? ")" : "",
+		vmc_arch_name(d->arch), k->arch_src);
+	fprintf(out, "kdump:       header version %" PRIu32 ", %u-bit writer's "
+		"layout, block size %" PRIu32 "; guest pages %s (%s); "
+		"utsname.machine \"%s\"\n", k->header_version, k->writer_bits,
+		k->block_size, vmc_human_size(k->guest_page_size, h, sizeof(h)),
+		k->page_size_src, k->machine);
+	fprintf(out, "status:      0x%" PRIx32, k->status);
+	const char *sep = " (";
+	for (size_t i = 0; i < NSTATUS; i++)
+		if (k->status & kdump_status_bits[i].bit) {
+			fprintf(out, "%s%s", sep, kdump_status_bits[i].name);
+			sep = ", ";
+		}
+	fputs(sep[0] == ',' ? ")" : "", out);
+	if (k->dump_level >= 0)
+		fprintf(out, "; dump level %" PRId32, k->dump_level);
+	fputc('\n', out);
+	fprintf(out, "pages:       %" PRIu64 " dumped, %" PRIu64 " excluded, "
+		"%" PRIu64 " missing", k->dumped_pages, k->excluded_pages,
+		k->missing_pages);
+	if (k->missing_pages)
+		fprintf(out, " (from pfn 0x%" PRIx64 " on: %s)", k->stop_pfn,
+			k->incomplete ? "the dump is incomplete"
+				      : "the file is truncated");
+	fprintf(out, "; of %" PRIu64 " %s: %" PRIu64 " zero (shared)",
+		k->counted_pages, k->counted_pages < k->dumped_pages - k->missing_pages
+		? "counted" : "in the file", k->zero_pages);
+	for (int c = 0; c < VMC_KDUMP_NCODECS; c++)
+		if (k->codec_pages[c])
+			fprintf(out, ", %" PRIu64 " %s", k->codec_pages[c],
+				vmc_kdump_codec_name(c));
+	fputc('\n', out);
+	if (k->have_vmcoreinfo_phys_base)
+		fprintf(out, "phys_base:   0x%" PRIx64 " (VMCOREINFO %s); the "
+			"sub-header says 0x%" PRIx64 "; using %s\n",
+			k->vmcoreinfo_phys_base, k->vmcoreinfo_phys_base_key,
+			k->sub_phys_base, k->phys_base_why);
+	else
+		fprintf(out, "phys_base:   0x%" PRIx64 " (the sub-header); using "
+			"%s\n", k->sub_phys_base, k->phys_base_why);
+}
+
+/* RAM the dump leaves out: excluded or lost pages. */
+static void text_absent(FILE *out, const struct vmc_dump *d,
+			const struct vmc_report_opts *opts)
+{
+	char h[32];
+	if (!d->nabsent)
+		return;
+	fprintf(out, "absent:      %zu range%s, 0x%" PRIx64 " bytes (%s): "
+		"excluded from the dump or lost; reads there fail%s\n",
+		d->nabsent, d->nabsent == 1 ? "" : "s", d->absent_bytes,
+		vmc_human_size(d->absent_bytes, h, sizeof(h)),
+		opts->verbose ? "" : " (-v lists them)");
+	for (size_t i = 0; opts->verbose && i < d->nabsent; i++)
+		fprintf(out, "  0x%016" PRIx64 "-0x%016" PRIx64 "  %8s\n",
+			d->absent[i].paddr, d->absent[i].paddr + d->absent[i].size,
+			vmc_human_size(d->absent[i].size, h, sizeof(h)));
+}
+
 /* ---- symbols ------------------------------------------------------------ */
 
 /* Kernel addresses by name: " <name+0xoff>" into buf, or "" (no symbols,
@@ -248,6 +328,7 @@ static void text_cpu(FILE *out, const struct vmc_dump *d,
 
 static void text_info(FILE *out, const struct vmc_dump *d,
 		      const struct vmc_core *elf, struct vmc_symbols *syms,
+		      const struct vmc_kdump_info *kinfo,
 		      const struct vmc_report_opts *opts)
 {
 	char h[32];
@@ -265,6 +346,8 @@ static void text_info(FILE *out, const struct vmc_dump *d,
 		fprintf(out, "headers:     %" PRIu32 " program headers at 0x%" PRIx64
 			"%s; %s\n", ei.phnum, ei.e_phoff,
 			ei.pn_xnum ? " (PN_XNUM)" : "", ei.layout);
+	} else if (kinfo) {
+		text_kdump(out, d, kinfo);
 	} else {
 		fprintf(out, "format:      %s, %s\n", d->format,
 			vmc_arch_name(d->arch));
@@ -307,6 +390,7 @@ static void text_info(FILE *out, const struct vmc_dump *d,
 				r->size - r->avail);
 		fputc('\n', out);
 	}
+	text_absent(out, d, opts);
 	if (elf) {
 		size_t nu;
 		const struct vmc_unplaced *u = vmc_core_unplaced(elf, &nu);
@@ -407,8 +491,56 @@ static void json_layers(struct vmc_json *j, const char *layers)
 	vmc_json_end(j);
 }
 
+static void json_kdump(struct vmc_json *j, const struct vmc_kdump_info *k)
+{
+	vmc_json_object(j, "kdump");
+	vmc_json_uint(j, "header_version", k->header_version);
+	vmc_json_uint(j, "writer_bits", k->writer_bits);
+	vmc_json_uint(j, "block_size", k->block_size);
+	vmc_json_uint(j, "guest_page_size", k->guest_page_size);
+	vmc_json_str(j, "guest_page_size_source", k->page_size_src);
+	vmc_json_str(j, "machine", k->machine);
+	vmc_json_str(j, "arch_source", k->arch_src);
+	vmc_json_addr(j, "status", k->status);
+	vmc_json_array(j, "status_flags");
+	for (size_t i = 0; i < NSTATUS; i++)
+		if (k->status & kdump_status_bits[i].bit)
+			vmc_json_str(j, NULL, kdump_status_bits[i].name);
+	vmc_json_end(j);
+	if (k->dump_level >= 0)
+		vmc_json_uint(j, "dump_level", (uint64_t)k->dump_level);
+	else
+		vmc_json_null(j, "dump_level");
+	vmc_json_uint(j, "max_mapnr", k->max_mapnr);
+	vmc_json_uint(j, "dumped_pages", k->dumped_pages);
+	vmc_json_uint(j, "excluded_pages", k->excluded_pages);
+	vmc_json_uint(j, "missing_pages", k->missing_pages);
+	if (k->missing_pages)
+		vmc_json_addr(j, "stop_pfn", k->stop_pfn);
+	vmc_json_bool(j, "incomplete", k->incomplete);
+	vmc_json_uint(j, "counted_pages", k->counted_pages);
+	vmc_json_uint(j, "zero_pages", k->zero_pages);
+	vmc_json_object(j, "codec_pages");
+	for (int c = 0; c < VMC_KDUMP_NCODECS; c++)
+		vmc_json_uint(j, vmc_kdump_codec_name(c), k->codec_pages[c]);
+	vmc_json_end(j);
+	vmc_json_object(j, "phys_base");
+	vmc_json_addr(j, "sub_header", k->sub_phys_base);
+	if (k->have_vmcoreinfo_phys_base)
+		vmc_json_addr(j, "vmcoreinfo", k->vmcoreinfo_phys_base);
+	else
+		vmc_json_null(j, "vmcoreinfo");
+	vmc_json_str(j, "vmcoreinfo_key", k->vmcoreinfo_phys_base_key);
+	vmc_json_str(j, "used", k->have_vmcoreinfo_phys_base ? "vmcoreinfo"
+							      : "sub_header");
+	vmc_json_str(j, "why", k->phys_base_why);
+	vmc_json_end(j);
+	vmc_json_end(j);
+}
+
 static void json_info(FILE *out, const struct vmc_dump *d,
 		      const struct vmc_core *elf, struct vmc_symbols *syms,
+		      const struct vmc_kdump_info *kinfo,
 		      const struct vmc_report_opts *opts)
 {
 	struct vmc_json j;
@@ -419,6 +551,8 @@ static void json_info(FILE *out, const struct vmc_dump *d,
 	vmc_json_str(&j, "file", d->path);
 	vmc_json_str(&j, "format", d->format);
 	json_layers(&j, d->layers);
+	if (kinfo)
+		json_kdump(&j, kinfo);
 	struct vmc_elf_info ei = {0};
 	if (elf) {
 		vmc_core_elf_info(elf, &ei);
@@ -469,6 +603,17 @@ static void json_info(FILE *out, const struct vmc_dump *d,
 	}
 	vmc_json_end(&j);
 	vmc_json_addr(&j, "ram_bytes", d->ram_bytes);
+	if (kinfo) {
+		vmc_json_array(&j, "absent");
+		for (size_t i = 0; i < d->nabsent; i++) {
+			vmc_json_object(&j, NULL);
+			vmc_json_addr(&j, "start", d->absent[i].paddr);
+			vmc_json_addr(&j, "end", d->absent[i].paddr + d->absent[i].size);
+			vmc_json_end(&j);
+		}
+		vmc_json_end(&j);
+		vmc_json_addr(&j, "absent_bytes", d->absent_bytes);
+	}
 	if (elf) {
 		size_t nu;
 		const struct vmc_unplaced *u = vmc_core_unplaced(elf, &nu);
@@ -524,13 +669,20 @@ static void json_info(FILE *out, const struct vmc_dump *d,
 
 struct vmc_error *vmc_report_info(FILE *out, const struct vmc_dump *d,
 				  const struct vmc_core *elf,
+				  struct vmc_kdump *kd,
 				  struct vmc_symbols *syms,
 				  const struct vmc_report_opts *opts)
 {
+	struct vmc_kdump_info kinfo;
+	if (kd) {
+		struct vmc_error *err = vmc_kdump_info(kd, &kinfo);
+		if (err)
+			return err;
+	}
 	if (opts->json) {
-		json_info(out, d, elf, syms, opts);
+		json_info(out, d, elf, syms, kd ? &kinfo : NULL, opts);
 	} else {
-		text_info(out, d, elf, syms, opts);
+		text_info(out, d, elf, syms, kd ? &kinfo : NULL, opts);
 		if (opts->coverage)
 			vmc_strip_coverage_text(out, d, opts->coverage,
 						&opts->strip, opts->verbose);

@@ -10,6 +10,7 @@
 
 #include "../coverage/coverage.h"
 #include "../elfcore/elfcore.h"
+#include "../kdump/kdump.h"
 #include "../pagewalk/pagewalk.h"
 #include "../ptload/ptload.h"
 #include "../symbols/symbols.h"
@@ -33,10 +34,13 @@ enum vmc_seg_sort { VMC_SORT_INDEX, VMC_SORT_PADDR, VMC_SORT_VADDR };
 
 /* `info`: format, CPUs with registers and paging mode, RAM map, PT_LOAD
  * counts, notes, VMCOREINFO summary. elf, when the dump was read by the ELF
- * reader, adds what its headers say; syms (may be NULL) names the CPUs'
- * PCs and adds the KASLR offset, the vmlinux and the kallsyms summary. */
+ * reader, adds what its headers say; kd, when the kdump reader read it,
+ * what its headers, bitmaps and descriptors say (it reads them all); syms
+ * (may be NULL) names the CPUs' PCs and adds the KASLR offset, the vmlinux
+ * and the kallsyms summary. */
 struct vmc_error *vmc_report_info(FILE *out, const struct vmc_dump *d,
 				  const struct vmc_core *elf,
+				  struct vmc_kdump *kd,
 				  struct vmc_symbols *syms,
 				  const struct vmc_report_opts *opts);
 

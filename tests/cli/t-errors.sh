@@ -54,7 +54,8 @@ expect_grep bad-sort 64 "--sort takes index, paddr or vaddr, not 'size'" \
 	"$VT" ptload --list --sort=size x86_64-basic.core
 expect_grep bad-option 64 'unrecognized option' "$VT" info --frobnicate x86_64-basic.core
 
-# kdump-compressed input is recognised and refused by name, not as "not ELF".
+# kdump and flattened files are recognised by signature, not taken for
+# broken ELF: too short for their headers, they say so (t-kdump.sh has the rest).
 printf 'makedumpfile\0\0\0\0' > "$FX/flat.core"
 expect kdump-flattened 2 "$VT" info flat.core
 printf 'KDUMP   \6\0\0\0' > "$FX/kdump.core"

@@ -110,6 +110,48 @@ if [ -n "$have_tools" ]; then
 	rm -f "$LT"/inplace.elf* "$FX"/inplace.elf*
 fi
 
+# ---- a compression layer around a kdump file ---------------------------------
+# The sample as a flattened kdump file (tests/mkkdump.c, zlib pages), then
+# gzipped and lz4'd: every command prints what it prints on the flattened
+# file itself (less the lines naming the file and its layers), and convert
+# writes the same bytes.
+if [ -n "$have_tools" ] && [ -n "${MKKDUMP:-}" ] && [ -x "${MKKDUMP:-}" ]; then
+	(cd "$FX" && "$MKKDUMP" --flat $S "$LT/kd.flat" && gzip -1 -c "$LT/kd.flat" >"$LT/kd.flat.gz" &&
+	 lz4 -q -B4 "$LT/kd.flat" "$LT/kd.flat.lz4") || bad inputs-kdump-make "mkkdump, gzip or lz4 failed"
+	for f in kd.flat kd.flat.gz kd.flat.lz4; do ln -sf "$LT/$f" "$FX/$f"; done
+	# kdump_same LABEL CORE CMD...: as same_as_plain, against kd.flat.
+	kdump_same() {
+		local label=$1 core=$2; shift 2
+		run_out kd-plain.out "$@" kd.flat
+		run_out kd-layered.out "$@" "$core"
+		for o in "$LT/kd-plain.out" "$LT/kd-layered.out"; do
+			strip_names "$o"
+			sed -i 's/^format: \( *kdump\) (in [a-z0-9+]*)/format: \1/' "$o"
+		done
+		if ! cmp -s "$LT/kd-plain.out.rc" "$LT/kd-layered.out.rc" ||
+		   ! cmp -s "$LT/kd-plain.out" "$LT/kd-layered.out"; then
+			bad "$label" "$* $core differs from the flattened file's:" \
+				"$(diff "$LT/kd-plain.out" "$LT/kd-layered.out" | head -n 8)"
+		else
+			ok
+		fi
+	}
+	for c in kd.flat.gz kd.flat.lz4; do
+		kdump_same "inputs-kdump-info-$c" $c "$VT" info
+		kdump_same "inputs-kdump-info-json-$c" $c "$VT" info --json
+		kdump_same "inputs-kdump-maps-$c" $c "$VT" maps
+		kdump_same "inputs-kdump-read-$c" $c on_core read --phys $BANNER_PA 0x3000
+		kdump_same "inputs-kdump-vtop-$c" $c on_core vtop $BANNER_VA
+		(cd "$FX" && "$VT" convert -q kd.flat -o "$LT/a.elf" && "$VT" convert -q $c -o "$LT/b.elf") &&
+			cmp -s "$LT/a.elf" "$LT/b.elf" && ok || bad "inputs-kdump-convert-$c" "convert differs or failed"
+		rm -f "$LT/a.elf" "$LT/b.elf"
+	done
+	expect_grep inputs-kdump-layers 0 '^layers: +gzip\+flattened$' "$VT" info -q kd.flat.gz
+	expect_json inputs-kdump-json-layers 'd["layers"] == ["lz4", "flattened"] and d["format"] == "kdump"' \
+		"$VT" info --json kd.flat.lz4
+	rm -f "$FX"/kd.flat*
+fi
+
 # ---- damaged and hostile streams ----------------------------------------------
 # Made from the small x86_64-basic core by the real tools, then edited by
 # tests/cli/mklayers.py (which knows the offsets, and recomputes the lz4

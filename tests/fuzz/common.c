@@ -293,6 +293,25 @@ static void check_crash_order(const struct vmc_plan *plan)
 	}
 }
 
+/* physical (convert): one identity PT_LOAD per RAM range with data, in
+ * RAM order. */
+static void check_physical_order(const struct vmc_dump *d,
+				 const struct vmc_plan *plan)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < d->nram; i++) {
+		if (!d->ram[i].avail)
+			continue;
+		k++;
+		FUZZ_CHECK(plan->nnotes + k - 1 < plan->segs.n);
+		const struct vmc_segment *s = &plan->segs.v[plan->nnotes + k - 1];
+		FUZZ_CHECK(s->kind == VMC_SEG_IDENTITY && s->vaddr == s->paddr);
+		FUZZ_CHECK(s->paddr == d->ram[i].paddr &&
+			   s->filesz == d->ram[i].avail);
+	}
+	FUZZ_CHECK(plan->segs.n == plan->nnotes + k);
+}
+
 void fuzz_check_plan(const struct vmc_dump *d, const struct vmc_plan_opts *o,
 		     const struct vmc_plan *plan)
 {
@@ -302,6 +321,8 @@ void fuzz_check_plan(const struct vmc_dump *d, const struct vmc_plan_opts *o,
 	check_loads(d, plan);
 	if (plan->layout == VMC_LAYOUT_GDB)
 		check_gdb_order(plan);
+	else if (plan->layout == VMC_LAYOUT_PHYSICAL)
+		check_physical_order(d, plan);
 	else
 		check_crash_order(plan);
 	if (plan->layout == VMC_LAYOUT_CRASH || !o->no_filler)

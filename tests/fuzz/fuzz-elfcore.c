@@ -114,7 +114,7 @@ static void report(const struct vmc_dump *d, const struct vmc_core *core)
 		fuzz_error_free(err);
 	for (int json = 0; json < 2; json++) {
 		struct vmc_report_opts ro = { .json = json, .verbose = 1 };
-		fuzz_error_free(vmc_report_info(devnull, d, core, syms, &ro));
+		fuzz_error_free(vmc_report_info(devnull, d, core, NULL, syms, &ro));
 		fuzz_error_free(vmc_report_ptloads(devnull, d, segs, n,
 						   json ? VMC_SORT_PADDR
 							: VMC_SORT_VADDR, &ro));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install and cache everything the real-guest suite needs:
 #   - host tools, with apt-get: QEMU (x86 and arm), gdb-multiarch, crash,
-#     busybox-static, cpio, binutils (readelf); makedumpfile if it can be had;
+#     busybox-static, cpio, binutils (readelf), makedumpfile;
 #   - one Debian 6.1 kernel ABI (linux-image-6.1.0-NN-*) for amd64, arm64
 #     and i386 (the 686-pae flavour), unpacked with dpkg-deb -x into the
 #     cache (never installed into /boot);
@@ -26,7 +26,10 @@ export DEBIAN_FRONTEND=noninteractive
 HOST_PACKAGES=(qemu-system-x86 qemu-system-arm gdb-multiarch crash
 	busybox-static cpio binutils gzip)
 HOST_PACKAGES+=(python3-drgn)	# checks/60-remap-drgn.sh opens our outputs with drgn
-OPTIONAL_HOST_PACKAGES=(makedumpfile)	# only to reassemble kdump dumps
+# guest.py reassembles kdump dumps with it; checks/70-kdump.sh reads its
+# own kdump files (LZO with excluded pages, zlib).
+HOST_PACKAGES+=(makedumpfile)
+OPTIONAL_HOST_PACKAGES=()
 
 unavailable() {
 	rg_say "cannot provision: $*"

@@ -52,6 +52,7 @@ const char *unit_fixture(const char *name);
 extern const struct unit_test base_tests[], elfcore_tests[], pagewalk_tests[],
 	ptload_tests[], symbols_tests[];
 extern const struct unit_test coverage_tests[];
+extern const struct unit_test kdump_tests[];
 extern const struct unit_test input_tests[];
 
 #endif

@@ -8,9 +8,10 @@
 #   - `read --phys` of the start and the end of every RAM range (64 MiB
 #     and 1 MiB) hashes as on the plain dump;
 #   - remap (the gdb layout) writes the same bytes as from the plain dump.
+# Then QEMU's flattened kdump-zlib.core and its makedumpfile -R copy,
+# gzipped (layers gzip+flattened, and gzip): info, read --phys and remap
+# agree with the kdump file itself.
 # The copies live in a temporary directory and are deleted at the end.
-# kdump-zlib.core gzipped is not checked: this build reads no kdump file
-# (it refuses them by name); add it with kdump support.
 set -u
 . "$(dirname "$0")/../lib.sh"
 guest=$1 dir=$2
@@ -31,9 +32,10 @@ echo "  (compressed: $(elapsed "$t0") s; $(stat -c %s "$input") bytes ->" \
 	"lz4 $(stat -c %s "$tmp/core.lz4"), lz4 -B4 $(stat -c %s "$tmp/core.B4.lz4")," \
 	"gzip $(stat -c %s "$tmp/core.gz"))"
 
-# info less the lines that name the file or its layers.
+# info less the lines that name the file or its layers (a kdump file's
+# format line names them too).
 info_body() {
-	"$VT" info -q "$1" | sed '/^file: /d; /^layers: /d'
+	"$VT" info -q "$1" | sed '/^file: /d; /^layers: /d; s/^\(format: *kdump\) (in [a-z0-9+]*)/\1/'
 }
 
 # "start size" of every RAM range with data, from info --json.
@@ -53,59 +55,84 @@ hash_phys() {
 	echo "${sum%% *} rc=$rc"
 }
 
-# The places read: 64 MiB from each range's start, its last MiB.
-samples=()
-while read -r start avail; do
-	[ -n "$start" ] || continue
-	head=$((avail < 0x4000000 ? avail : 0x4000000))
-	samples+=("$start $(printf "0x%x" "$head")")
-	[ $((avail)) -gt $((1 << 20)) ] &&
-		samples+=("$(printf '0x%x' $((start + avail - (1 << 20)))) 0x100000")
-done < <(ram_ranges "$input")
-[ ${#samples[@]} -gt 0 ] || check_fail "the dump has RAM with data" "info --json listed none" "$VT info --json $input"
+# check_copies PLAIN COPY...: each COPY (a compressed copy of PLAIN, in
+# $tmp) against PLAIN; each is deleted once checked.
+check_copies() {
+	local plain=$1 c f layer s got bad t0 plain_info plain_sha
+	shift
+	# The places read: 64 MiB from each range's start, its last MiB.
+	local samples=() start avail head
+	while read -r start avail; do
+		[ -n "$start" ] || continue
+		head=$((avail < 0x4000000 ? avail : 0x4000000))
+		samples+=("$start $(printf "0x%x" "$head")")
+		[ $((avail)) -gt $((1 << 20)) ] &&
+			samples+=("$(printf '0x%x' $((start + avail - (1 << 20)))) 0x100000")
+	done < <(ram_ranges "$plain")
+	[ ${#samples[@]} -gt 0 ] || check_fail "${plain##*/} has RAM with data" "info --json listed none" "$VT info --json $plain"
 
-plain_info=$(info_body "$input")
-declare -A want
-for s in "${samples[@]}"; do
-	want[$s]=$(hash_phys "$input" $s)
-done
-
-plain_sha=
-if "$VT" remap -q "$input" -o "$tmp/plain.elf"; then
-	plain_sha=$(sha1sum <"$tmp/plain.elf")
-else
-	check_fail "remap of the plain dump runs" "" "$VT remap $input -o OUT"
-fi
-rm -f "$tmp/plain.elf"
-
-for c in core.lz4 core.B4.lz4 core.gz; do
-	layer=${c##*.}
-	[ "$layer" = gz ] && layer=gzip
-	f=$tmp/$c
-	t0=$EPOCHREALTIME
-	check_eq "$c: info agrees with the plain dump" "$plain_info" "$(info_body "$f")" \
-		"diff <($VT info $input) <($VT info $c)"
-	check_eq "$c: info names the layer" "layers:      $layer" \
-		"$("$VT" info -q "$f" | grep '^layers: ')" "$VT info $c"
-	bad=
+	plain_info=$(info_body "$plain")
+	declare -A want=()
 	for s in "${samples[@]}"; do
-		got=$(hash_phys "$f" $s)
-		[ "$got" = "${want[$s]}" ] || bad+="$s; "
+		want[$s]=$(hash_phys "$plain" $s)
 	done
-	check_eq "$c: read --phys of ${#samples[@]} RAM pieces hashes as on the plain dump" "" "$bad" \
-		"cmp <($VT read --phys $input START LEN --format=raw) <($VT read --phys $c START LEN --format=raw)"
-	if [ -n "$plain_sha" ]; then
-		if "$VT" remap -q "$f" -o "$tmp/out.elf"; then
-			check_eq "$c: remap writes what it writes from the plain dump (sha1)" \
-				"$plain_sha" "$(sha1sum <"$tmp/out.elf")" \
-				"cmp <($VT remap $input -o A) <($VT remap $c -o B)"
-		else
-			check_fail "$c: remap runs" "" "$VT remap $c -o OUT"
-		fi
-		rm -f "$tmp/out.elf"
+	plain_sha=
+	if "$VT" remap -q "$plain" -o "$tmp/plain.elf"; then
+		plain_sha=$(sha1sum <"$tmp/plain.elf")
+	else
+		check_fail "remap of ${plain##*/} runs" "" "$VT remap $plain -o OUT"
 	fi
-	echo "  ($c: $(elapsed "$t0") s)"
-	rm -f "$f"
-done
-echo "  (kdump-zlib.core gzipped: not checked, kdump files are not read yet)"
+	rm -f "$tmp/plain.elf"
+
+	for c in "$@"; do
+		f=$tmp/$c
+		layer=$(layers_of "$c")
+		t0=$EPOCHREALTIME
+		check_eq "$c: info agrees with ${plain##*/}" "$plain_info" "$(info_body "$f")" \
+			"diff <($VT info $plain) <($VT info $c)"
+		check_eq "$c: info names the layers" "layers:      $layer" \
+			"$("$VT" info -q "$f" | grep '^layers: ')" "$VT info $c"
+		bad=
+		for s in "${samples[@]}"; do
+			got=$(hash_phys "$f" $s)
+			[ "$got" = "${want[$s]}" ] || bad+="$s; "
+		done
+		check_eq "$c: read --phys of ${#samples[@]} RAM pieces hashes as on ${plain##*/}" "" "$bad" \
+			"cmp <($VT read --phys $plain START LEN --format=raw) <($VT read --phys $c START LEN --format=raw)"
+		if [ -n "$plain_sha" ]; then
+			if "$VT" remap -q "$f" -o "$tmp/out.elf"; then
+				check_eq "$c: remap writes what it writes from ${plain##*/} (sha1)" \
+					"$plain_sha" "$(sha1sum <"$tmp/out.elf")" \
+					"cmp <($VT remap $plain -o A) <($VT remap $c -o B)"
+			else
+				check_fail "$c: remap runs" "" "$VT remap $c -o OUT"
+			fi
+			rm -f "$tmp/out.elf"
+		fi
+		echo "  ($c: $(elapsed "$t0") s)"
+		rm -f "$f"
+	done
+}
+
+# The layers info names for a copy, by its name.
+layers_of() {
+	case $1 in
+	*.flat.gz) echo gzip+flattened ;;
+	*.gz) echo gzip ;;
+	*.lz4) echo lz4 ;;
+	esac
+}
+
+check_copies "$input" core.lz4 core.B4.lz4 core.gz
+
+# QEMU's flattened kdump file, and makedumpfile -R's plain copy of it.
+kd=$dir/kdump-zlib.core kdp=$dir/kdump-zlib-plain.core
+if [ -r "$kd" ] && [ -r "$kdp" ]; then
+	gzip -c "$kd" >"$tmp/kdump.flat.gz" && gzip -c "$kdp" >"$tmp/kdump.gz" ||
+		check_fail "gzip the kdump files" "" "gzip -c $kd > OUT"
+	check_copies "$kd" kdump.flat.gz
+	check_copies "$kdp" kdump.gz
+else
+	check_fail "the kdump dumps are there" "no $kd or $kdp" "ls $dir"
+fi
 check_done
