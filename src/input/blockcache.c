@@ -178,3 +178,37 @@ void vmc_cache_stats(struct vmc_block_cache *c, struct vmc_cache_stats *st)
 	*st = (struct vmc_cache_stats){ c->count, c->bytes, c->hits, c->misses };
 	pthread_mutex_unlock(&c->lock);
 }
+
+struct vmc_error *vmc_blocks_pread(const struct vmc_block_ops *ops, void *layer,
+				   struct vmc_block_cache *cache, uint64_t size,
+				   void *buf, size_t len, uint64_t off,
+				   size_t *got)
+{
+	uint8_t *dst = buf;
+	*got = 0;
+	if (off >= size)
+		return NULL;
+	if (len > size - off)
+		len = (size_t)(size - off);
+	while (len) {
+		struct vmc_block b;
+		ops->locate(layer, off, &b);
+		size_t in_block = (size_t)(off - b.start);
+		size_t n = b.len - in_block < len ? (size_t)(b.len - in_block) : len;
+		if (b.zero) {
+			memset(dst, 0, n);
+		} else if (!vmc_cache_copy(cache, b.key, in_block, dst, n)) {
+			uint8_t *data = NULL;
+			struct vmc_error *err = ops->decode(layer, &b, &data);
+			if (err)
+				return err;
+			memcpy(dst, data + in_block, n);
+			vmc_cache_put(cache, b.key, data, (size_t)b.len);
+		}
+		dst += n;
+		off += n;
+		len -= n;
+		*got += n;
+	}
+	return NULL;
+}

@@ -770,36 +770,31 @@ static struct vmc_error *decode_chunk(struct gz *z, uint64_t k, uint8_t **out)
 	return err;
 }
 
+static void gz_locate(void *layer, uint64_t off, struct vmc_block *b)
+{
+	const struct gz *z = layer;
+	uint64_t k = off / CHUNK;
+	*b = (struct vmc_block){ .key = k, .start = k * CHUNK,
+				 .len = chunk_len(z, k),
+				 .zero = is_zero_chunk(z, k) };
+}
+
+static struct vmc_error *gz_decode(void *layer, const struct vmc_block *b,
+				   uint8_t **data)
+{
+	return decode_chunk(layer, b->key, data);
+}
+
+static const struct vmc_block_ops gz_blocks = {
+	.locate = gz_locate, .decode = gz_decode,
+};
+
 static struct vmc_error *gz_pread(struct vmc_input *in, void *buf, size_t len,
 				  uint64_t off, size_t *got)
 {
 	struct gz *z = in->priv;
-	uint8_t *dst = buf;
-	*got = 0;
-	if (off >= z->size)
-		return NULL;
-	if (len > z->size - off)
-		len = (size_t)(z->size - off);
-	while (len) {
-		uint64_t k = off / CHUNK, clen = chunk_len(z, k);
-		size_t in_chunk = (size_t)(off - k * CHUNK);
-		size_t n = clen - in_chunk < len ? (size_t)(clen - in_chunk) : len;
-		if (is_zero_chunk(z, k)) {
-			memset(dst, 0, n);
-		} else if (!vmc_cache_copy(z->cache, k, in_chunk, dst, n)) {
-			uint8_t *data = NULL;
-			struct vmc_error *err = decode_chunk(z, k, &data);
-			if (err)
-				return err;
-			memcpy(dst, data + in_chunk, n);
-			vmc_cache_put(z->cache, k, data, (size_t)clen);
-		}
-		dst += n;
-		off += n;
-		len -= n;
-		*got += n;
-	}
-	return NULL;
+	return vmc_blocks_pread(&gz_blocks, z, z->cache, z->size, buf, len, off,
+				got);
 }
 
 static void gz_free(struct gz *z)

@@ -48,6 +48,30 @@ struct vmc_cache_stats {
 };
 void vmc_cache_stats(struct vmc_block_cache *c, struct vmc_cache_stats *st);
 
+/* ---- reading a layer made of blocks ------------------------------------------- */
+
+/* Where the block holding off lies, and how to decode it: what a layer
+ * tells vmc_blocks_pread. */
+struct vmc_block {
+	uint64_t key;		/* the layer's number for it (the cache key) */
+	uint64_t start, len;	/* decoded bytes [start, start+len), off inside */
+	bool zero;		/* known to be all zeros: no decoding */
+};
+
+struct vmc_block_ops {
+	void (*locate)(void *layer, uint64_t off, struct vmc_block *b);
+	/* Decode block b into a new malloc'd buffer of b->len bytes. */
+	struct vmc_error *(*decode)(void *layer, const struct vmc_block *b,
+				    uint8_t **data);
+};
+
+/* A layer's pread over its blocks, size bytes in all: each block from the
+ * cache, or decoded and cached; zero blocks without decoding. */
+struct vmc_error *vmc_blocks_pread(const struct vmc_block_ops *ops, void *layer,
+				   struct vmc_block_cache *cache, uint64_t size,
+				   void *buf, size_t len, uint64_t off,
+				   size_t *got);
+
 /* ---- the compressed layers ---------------------------------------------------- */
 
 /*

@@ -584,37 +584,31 @@ static struct vmc_error *decode_run(struct lz4 *z, size_t i, uint8_t **out)
 	return NULL;
 }
 
+static void lz4_locate(void *layer, uint64_t off, struct vmc_block *b)
+{
+	const struct lz4 *z = layer;
+	size_t i = run_of(z, off);
+	*b = (struct vmc_block){ .key = i, .start = z->runs.v[i].dstart,
+				 .len = run_end(z, i) - z->runs.v[i].dstart,
+				 .zero = z->runs.v[i].zero };
+}
+
+static struct vmc_error *lz4_decode(void *layer, const struct vmc_block *b,
+				    uint8_t **data)
+{
+	return decode_run(layer, (size_t)b->key, data);
+}
+
+static const struct vmc_block_ops lz4_blocks = {
+	.locate = lz4_locate, .decode = lz4_decode,
+};
+
 static struct vmc_error *lz4_pread(struct vmc_input *in, void *buf, size_t len,
 				   uint64_t off, size_t *got)
 {
 	struct lz4 *z = in->priv;
-	uint8_t *dst = buf;
-	*got = 0;
-	if (off >= z->size)
-		return NULL;
-	if (len > z->size - off)
-		len = (size_t)(z->size - off);
-	while (len) {
-		size_t i = run_of(z, off);
-		uint64_t start = z->runs.v[i].dstart, rlen = run_end(z, i) - start;
-		size_t in_run = (size_t)(off - start);
-		size_t n = rlen - in_run < len ? (size_t)(rlen - in_run) : len;
-		if (z->runs.v[i].zero) {
-			memset(dst, 0, n);
-		} else if (!vmc_cache_copy(z->cache, i, in_run, dst, n)) {
-			uint8_t *data = NULL;
-			struct vmc_error *err = decode_run(z, i, &data);
-			if (err)
-				return err;
-			memcpy(dst, data + in_run, n);
-			vmc_cache_put(z->cache, i, data, (size_t)rlen);
-		}
-		dst += n;
-		off += n;
-		len -= n;
-		*got += n;
-	}
-	return NULL;
+	return vmc_blocks_pread(&lz4_blocks, z, z->cache, z->size, buf, len, off,
+				got);
 }
 
 static void lz4_free(struct lz4 *z)
