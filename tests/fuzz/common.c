@@ -57,6 +57,14 @@ const char *fuzz_scratch_dir(void)
 	return scratch;
 }
 
+FILE *fuzz_devnull(void)
+{
+	static FILE *devnull;
+	if (!devnull && !(devnull = fopen("/dev/null", "w")))
+		abort();
+	return devnull;
+}
+
 /* ---- sinks and errors ----------------------------------------------------------- */
 
 static void emit(void *arg, const char *msg)

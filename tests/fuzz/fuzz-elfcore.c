@@ -14,7 +14,6 @@
 
 #include "../../src/report/report.h"
 
-static FILE *devnull;
 
 /* A few bytes at each end of every range, through read and map, against
  * the input itself. */
@@ -114,8 +113,8 @@ static void report(const struct vmc_dump *d, const struct vmc_core *core)
 		fuzz_error_free(err);
 	for (int json = 0; json < 2; json++) {
 		struct vmc_report_opts ro = { .json = json, .verbose = 1 };
-		fuzz_error_free(vmc_report_info(devnull, d, core, NULL, syms, &ro));
-		fuzz_error_free(vmc_report_ptloads(devnull, d, segs, n,
+		fuzz_error_free(vmc_report_info(fuzz_devnull(), d, core, NULL, syms, &ro));
+		fuzz_error_free(vmc_report_ptloads(fuzz_devnull(), d, segs, n,
 						   json ? VMC_SORT_PADDR
 							: VMC_SORT_VADDR, &ro));
 	}
@@ -124,8 +123,6 @@ static void report(const struct vmc_dump *d, const struct vmc_core *core)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!devnull && !(devnull = fopen("/dev/null", "w")))
-		abort();
 	struct vmc_warnings ws;
 	fuzz_warnings_init(&ws);
 	struct vmc_source *src = fuzz_core_open(data, size, &ws);
