@@ -139,7 +139,7 @@ static void check_covered(const struct vmc_dump *d, const struct vmc_plan *plan,
 	size_t n = 0;
 	struct iv *iv = malloc((plan->segs.n + 1) * sizeof(*iv));
 	FUZZ_CHECK(iv != NULL);
-	for (size_t i = 1; i < plan->segs.n; i++) {
+	for (size_t i = plan->nnotes; i < plan->segs.n; i++) {
 		const struct vmc_segment *s = &plan->segs.v[i];
 		iv[n++] = (struct iv){ s->paddr, s->paddr + s->filesz };
 	}
@@ -208,10 +208,18 @@ static void check_headers(const struct vmc_dump *d, const struct vmc_plan *plan)
 	FUZZ_CHECK(tables_end <= plan->file_size);
 	if (plan->shoff)
 		FUZZ_CHECK(plan->shoff == plan->phoff + nph * phent);
+	/* One PT_NOTE per input PT_NOTE, in order, together notes_size. */
 	const struct vmc_segment *note = &plan->segs.v[0];
-	FUZZ_CHECK(note->type == PT_NOTE);
+	FUZZ_CHECK(plan->nnotes >= 1 && plan->nnotes <= nph);
 	FUZZ_CHECK(note->offset == plan->notes_off);
-	FUZZ_CHECK(note->filesz == plan->notes_size);
+	uint64_t in_notes = 0;
+	for (size_t i = 0; i < plan->nnotes; i++) {
+		FUZZ_CHECK(plan->segs.v[i].type == PT_NOTE);
+		FUZZ_CHECK(i == 0 || plan->segs.v[i].offset >=
+		       plan->segs.v[i - 1].offset + plan->segs.v[i - 1].filesz);
+		in_notes += plan->segs.v[i].filesz;
+	}
+	FUZZ_CHECK(in_notes == plan->notes_size);
 	uint64_t notes = 0;
 	for (size_t i = 0; i < d->nnote_data; i++)
 		notes += d->note_data[i].n;
@@ -233,7 +241,7 @@ static void check_headers(const struct vmc_dump *d, const struct vmc_plan *plan)
 static void check_loads(const struct vmc_dump *d, const struct vmc_plan *plan)
 {
 	bool e64 = plan->elf_class == ELFCLASS64;
-	for (size_t i = 1; i < plan->segs.n; i++) {
+	for (size_t i = plan->nnotes; i < plan->segs.n; i++) {
 		const struct vmc_segment *s = &plan->segs.v[i];
 		FUZZ_CHECK(s->type == PT_LOAD);
 		FUZZ_CHECK(s->index == i);
@@ -261,11 +269,11 @@ static void check_loads(const struct vmc_dump *d, const struct vmc_plan *plan)
 /* gdb: VA-sorted disjoint virtual segments, then the filler. */
 static void check_gdb_order(const struct vmc_plan *plan)
 {
-	size_t i = 1;
+	size_t i = plan->nnotes;
 	uint64_t last = 0;
 	for (; i < plan->segs.n && plan->segs.v[i].kind == VMC_SEG_VIRTUAL; i++) {
 		const struct vmc_segment *s = &plan->segs.v[i];
-		if (i > 1)
+		if (i > plan->nnotes)
 			FUZZ_CHECK(s->vaddr > last);
 		last = s->vaddr + (s->memsz - 1);
 	}
@@ -285,9 +293,10 @@ static void check_crash_order(const struct vmc_plan *plan)
 {
 	uint64_t plast = 0, delta = 0;
 	bool have_delta = false;
-	for (size_t i = 2; i < plan->segs.n; i++) {
+	/* The PT_NOTEs, then the kernel image segment. */
+	for (size_t i = plan->nnotes + 1; i < plan->segs.n; i++) {
 		const struct vmc_segment *s = &plan->segs.v[i];
-		if (i > 2)
+		if (i > plan->nnotes + 1)
 			FUZZ_CHECK(s->paddr > plast);
 		plast = s->paddr + (s->memsz - 1);
 		if (s->kind == VMC_SEG_FILLER) {
