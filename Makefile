@@ -26,6 +26,8 @@ PYTHON   ?= /usr/bin/python3
 # ELF reader against libelf; the walker benchmark runs libkdumpfile side by
 # side.
 PKGS     := libdw libelf
+# The compressed input layers (src/input/gzip.c, lz4.c).
+PKGS     += zlib liblz4
 UNIT_PKGS := libelf
 BENCH_PKGS := libkdumpfile libaddrxlat
 # The kdump reader's page codecs (KDUMP-AND-SYMBOLS.md §C.6); its
@@ -114,7 +116,11 @@ $(BUILD)/walk-bench: bench/walk-bench.c $(BUILD)/libvmcore.a
 	  -o $@ $< $(BUILD)/libvmcore.a $(ALL_LDFLAGS) $(LIBS) \
 	  $(shell pkg-config --libs $(BENCH_PKGS))
 
-bench-build: $(BUILD)/walk-bench
+bench-build: $(BUILD)/walk-bench $(BUILD)/input-bench
+
+# The compressed input layers against the plain file (bench/input-bench.sh).
+$(BUILD)/input-bench: bench/input-bench.c $(BUILD)/libvmcore.a
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(BUILD)/libvmcore.a $(ALL_LDFLAGS) $(LIBS)
 
 # The real-guest suite's check of the read path against the traced walk.
 $(BUILD)/xlat-check: tests/realguest/xlat-check.c $(BUILD)/libvmcore.a
@@ -185,6 +191,7 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_NAMES   := elfcore vmcoreinfo notes walk plan translate x86-tables \
                 remap-oracle symbols kdump
+FUZZ_NAMES   += input
 # kernel/: the printk ring decoders, the search for VMCOREINFO in RAM.
 FUZZ_NAMES   += printk vmcoreinfo-ram
 FUZZ_BINS     = $(FUZZ_NAMES:%=$(BUILD)/fuzz-%)

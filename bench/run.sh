@@ -12,10 +12,12 @@
 # Without CORE it then runs bench/ranges-bench.sh (remap --dry-run against
 # info over 15k, 30k and 60k RAM ranges) and bench/gdb-open-bench.sh (gdb
 # opening our gdb layout against QEMU's paging=true core) and
-# bench/reflink-bench.sh (remap against cp --reflink on a loop XFS; root)
-# and bench/kdump-bench.sh (remap of kdump dumps against crash and against
-# makedumpfile -R + remap; decode throughput per codec).
-# bench/remap-bench.sh (a 2.5 GB guest, booted for it) runs on its own.
+# bench/reflink-bench.sh (remap against cp --reflink on a loop XFS; root),
+# bench/kdump-bench.sh (remap of kdump dumps against crash and against
+# makedumpfile -R + remap; decode throughput per codec),
+# bench/input-bench.sh (lz4 and gzip copies of the dump read in place) and
+# bench/remap-bench.sh (remap against cp + sync, and peak RSS, on a 2.5 GB
+# guest it boots and dumps once; reused after that).
 #
 # Exit status: that of walk-bench (0 agree, 1 a disagreement, 2 failed to
 # run, 64 usage), or of ranges-bench when worse; 2 when building fails.
@@ -87,7 +89,8 @@ done
 rc=0
 "$walk_bench" "${opts[@]}" "$@" || rc=$?
 echo
-for b in ranges-bench.sh gdb-open-bench.sh reflink-bench.sh kdump-bench.sh; do
+for b in ranges-bench.sh gdb-open-bench.sh reflink-bench.sh kdump-bench.sh \
+	 input-bench.sh remap-bench.sh; do
 	VMCORE_TOOL=${VMCORE_TOOL:-$root/build/vmcore-tool} bash "$bench/$b" || {
 		r=$?
 		[ "$r" -gt "$rc" ] && rc=$r

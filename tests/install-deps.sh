@@ -15,6 +15,8 @@ packages=(
 	python3 binutils gdb			# tests and the sample: generator, readelf, gdb
 	groff-base				# tests: the man page renders without warnings
 	xfsprogs				# tests: remap shares blocks on a loop XFS
+	zlib1g-dev liblz4-dev			# build: the gzip and lz4 input layers
+	lz4 gzip				# tests: compressed inputs made by the real tools
 )
 # clang 14 and its compiler-rt, which holds libFuzzer (only a Recommends
 # of clang's, and recommends are not installed here).

@@ -140,6 +140,13 @@ int vmc_vec_grow(void **v, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
+bool vmc_all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	/* Each byte equals the next, and the first is zero. */
+	return n == 0 || (b[0] == 0 && memcmp(b, b + 1, n - 1) == 0);
+}
+
 const char *vmc_human_size(uint64_t bytes, char *buf, size_t bufsz)
 {
 	static const char units[] = "KMGTPE";

@@ -482,6 +482,11 @@ const struct vmc_ram_range *vmc_dump_ram_find(const struct vmc_dump *d,
 struct vmc_error *vmc_pwrite_all(int fd, const void *buf, size_t len,
 				 uint64_t off, const char *what);
 
+/* ---- bytes ----------------------------------------------------------------- */
+
+/* Whether p[0, n) are all zero (true for n == 0). */
+bool vmc_all_zero(const void *p, size_t n);
+
 /* ---- formatting ------------------------------------------------------------ */
 
 /* "4K", "2M", "1G", "1.5G", "123456" — a size for people, into buf. */

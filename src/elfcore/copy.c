@@ -15,11 +15,6 @@
 
 #define BUF_SIZE	(1u << 20)
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
-}
-
 static struct vmc_error *copy_fallback(struct vmc_core *core, uint64_t src,
 				       int out, uint64_t dst, uint64_t len)
 {
@@ -35,7 +30,7 @@ static struct vmc_error *copy_fallback(struct vmc_core *core, uint64_t src,
 		if (got == 0)
 			return vmc_error_new(VMC_ERR_IO, "the core shrank "
 					     "while being read");
-		if (!all_zero(core->copy_buf, (size_t)got)) {
+		if (!vmc_all_zero(core->copy_buf, (size_t)got)) {
 			struct vmc_error *err = vmc_pwrite_all(out, core->copy_buf,
 							       (size_t)got, dst,
 							       "RAM data");

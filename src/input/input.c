@@ -132,9 +132,11 @@ struct vmc_error *vmc_input_wrap(struct vmc_input *lower,
 	in->dev = lower->dev;
 	in->ino = lower->ino;
 	in->lower = lower;
-	/* At most four layers of short names: never truncated. */
-	int n = snprintf(in->layers, sizeof(in->layers), "%s%s%.40s", ops->name,
-			 lower->layers[0] ? "+" : "", lower->layers);
+	/* Outermost first: lower was peeled before this layer ("gzip" then
+	 * "flattened" is "gzip+flattened"). At most four layers of short
+	 * names: never truncated. */
+	int n = snprintf(in->layers, sizeof(in->layers), "%.40s%s%s",
+			 lower->layers, lower->layers[0] ? "+" : "", ops->name);
 	(void)n;
 	*out = in;
 	return NULL;

@@ -61,7 +61,8 @@ struct vmc_error *vmc_input_open_memory(const void *buf, size_t len,
  * Wrap a stream in a layer: ops and priv become the new stream's, size
  * its decoded size; lower is owned by the new stream from now on (closed
  * with it, also when this fails). map is NULL, fd -1, the path and the
- * file's identity are lower's, layers is "name+lower's layers".
+ * file's identity are lower's, layers is "lower's layers+name" (outermost
+ * first).
  */
 struct vmc_error *vmc_input_wrap(struct vmc_input *lower,
 				 const struct vmc_input_ops *ops, void *priv,
@@ -70,7 +71,8 @@ struct vmc_error *vmc_input_wrap(struct vmc_input *lower,
 /*
  * Peel every layer we know off *in, outermost first, by the signature at
  * offset 0 (gzip, lz4 frame, makedumpfile flattened), until the stream is
- * none of them; *in is replaced by the decoded stream (closed on error).
+ * none of them; *in is replaced by the decoded stream. On error *in is
+ * what was peeled so far, or NULL (already closed); the caller closes it.
  * Warnings (a damaged tail that can still be read up to) go to ws.
  */
 struct vmc_error *vmc_input_peel(struct vmc_input **in, struct vmc_warnings *ws);

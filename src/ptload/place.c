@@ -8,6 +8,8 @@
 
 #include <elf.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <string.h>
 
 #define OUT_ALIGN	4096
 
@@ -24,11 +26,44 @@ static uint64_t notes_size(const struct vmc_dump *d)
 	return total;
 }
 
+/* layers ("gzip+flattened") starts with the compression layer name. */
+static bool compressed(const char *layers, const char *name)
+{
+	size_t n = strlen(name);
+	return layers && strncmp(layers, name, n) == 0 &&
+	       (layers[n] == '\0' || layers[n] == '+');
+}
+
+/* --in-place on a compressed core: say how to decompress it. gzip -dk
+ * keeps the input and writes it less its suffix; lz4 -d is given the name
+ * (without one it writes to stdout when that is not a terminal); a name
+ * without the suffix is decompressed to NAME.elf. */
+static struct vmc_error *not_in_place(const struct vmc_dump *d)
+{
+	bool gz = compressed(d->layers, "gzip");
+	const char *tool = gz ? "gzip" : "lz4", *sfx = gz ? ".gz" : ".lz4";
+	size_t n = strlen(d->path), k = strlen(sfx);
+	if (n > k && strcmp(d->path + n - k, sfx) == 0 && n - k < INT_MAX)
+		return vmc_error_new(VMC_ERR_UNSUPPORTED, "%s-compressed: "
+				     "--in-place rewrites only an uncompressed "
+				     "core; decompress it first (%s %s%s%.*s), "
+				     "or write a new core with -o", tool,
+				     gz ? "gzip -dk" : "lz4 -d", d->path,
+				     gz ? "" : " ", gz ? 0 : (int)(n - k), d->path);
+	return vmc_error_new(VMC_ERR_UNSUPPORTED, "%s-compressed: --in-place "
+			     "rewrites only an uncompressed core; decompress it "
+			     "first (%s -dc %s > %s.elf), or write a new core "
+			     "with -o", tool, tool, d->path, d->path);
+}
+
 /* In place, the data stays where it is; the new tables go past the end. */
 static struct vmc_error *place_in_place(const struct vmc_dump *d,
 					struct vmc_plan *plan, size_t phent,
 					size_t shent)
 {
+	if (!d->flat.ok && (compressed(d->layers, "gzip") ||
+			    compressed(d->layers, "lz4")))
+		return not_in_place(d);
 	if (!d->flat.ok)
 		return vmc_error_new(VMC_ERR_UNSUPPORTED, "--in-place needs a core "
 				     "that holds RAM flat (an uncompressed ELF "

@@ -378,6 +378,10 @@ static void text_info(FILE *out, const struct vmc_dump *d,
 			vmc_arch_name(d->arch));
 	}
 
+	/* What the file was decoded from, outermost first ("gzip+flattened"). */
+	if (d->layers && d->layers[0])
+		fprintf(out, "layers:      %s\n", d->layers);
+
 	fprintf(out, "cpus:        %zu\n", d->ncpus);
 	for (size_t i = 0; i < d->ncpus; i++)
 		text_cpu(out, d, &d->cpus[i], &nm);
@@ -507,6 +511,18 @@ static void json_cpu(struct vmc_json *j, const struct vmc_dump *d,
 	vmc_json_end(j);
 }
 
+/* "layers": ["gzip", "flattened"], outermost first; [] for a plain file. */
+static void json_layers(struct vmc_json *j, const char *layers)
+{
+	vmc_json_array(j, "layers");
+	for (const char *p = layers; p && *p;) {
+		size_t n = strcspn(p, "+");
+		vmc_json_strn(j, NULL, p, n);
+		p += n + (p[n] == '+');
+	}
+	vmc_json_end(j);
+}
+
 static void json_kdump(struct vmc_json *j, const struct vmc_kdump_info *k)
 {
 	vmc_json_object(j, "kdump");
@@ -566,10 +582,9 @@ static void json_info(FILE *out, const struct vmc_dump *d,
 	vmc_json_object(&j, NULL);
 	vmc_json_str(&j, "file", d->path);
 	vmc_json_str(&j, "format", d->format);
-	if (kinfo) {
-		vmc_json_str(&j, "layers", d->layers ? d->layers : "");
+	json_layers(&j, d->layers);
+	if (kinfo)
 		json_kdump(&j, kinfo);
-	}
 	struct vmc_elf_info ei = {0};
 	if (elf) {
 		vmc_core_elf_info(elf, &ei);

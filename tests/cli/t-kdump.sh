@@ -156,7 +156,7 @@ kd_equal kdump-flat sample-x86_64.core kd-flat.kdump
 kd --flat --flat-shuffle --flat-gaps --flat-chunk=10000 sample-x86_64.core kd-flat2.kdump
 kd_equal kdump-flat-shuffled-gaps sample-x86_64.core kd-flat2.kdump
 expect_grep kdump-flat-info 0 '^format: +kdump \(in flattened\), x86_64' "$VT" info kd-flat2.kdump
-expect_json kdump-flat-json 'd["layers"] == "flattened"' "$VT" info --json kd-flat2.kdump
+expect_json kdump-flat-json 'd["layers"] == ["flattened"]' "$VT" info --json kd-flat2.kdump
 kd --flat --damage=flat-no-end x86_64-basic.core kd-flat-noend.kdump
 expect_grep kdump-flat-no-end 0 'warning: the flattened stream ends after [0-9]+ records without its end marker' \
 	"$VT" info kd-flat-noend.kdump

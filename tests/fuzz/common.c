@@ -57,6 +57,14 @@ const char *fuzz_scratch_dir(void)
 	return scratch;
 }
 
+FILE *fuzz_devnull(void)
+{
+	static FILE *devnull;
+	if (!devnull && !(devnull = fopen("/dev/null", "w")))
+		abort();
+	return devnull;
+}
+
 /* ---- sinks and errors ----------------------------------------------------------- */
 
 static void emit(void *arg, const char *msg)
@@ -200,17 +208,20 @@ static void check_headers(const struct vmc_dump *d, const struct vmc_plan *plan)
 	FUZZ_CHECK(tables_end <= plan->file_size);
 	if (plan->shoff)
 		FUZZ_CHECK(plan->shoff == plan->phoff + nph * phent);
+	/* One PT_NOTE per input PT_NOTE, in order, together notes_size. */
 	const struct vmc_segment *note = &plan->segs.v[0];
-	FUZZ_CHECK(note->type == PT_NOTE);
+	FUZZ_CHECK(plan->nnotes >= 1 && plan->nnotes <= nph);
 	FUZZ_CHECK(note->offset == plan->notes_off);
 	/* Each PT_NOTE holds its input PT_NOTE's bytes, and the one the
-	 * added notes join (ptload.h extra_notes) those after them. */
+	 * added notes join (ptload.h extra_notes) those after them, in order. */
 	for (size_t i = 0; i < plan->nnotes; i++) {
 		const struct vmc_segment *s = &plan->segs.v[i];
 		uint64_t n = i < d->nnote_data ? d->note_data[i].n : 0;
 		if (plan->extra_len && i == plan->extra_seg)
 			n = plan->extra_off + plan->extra_len - s->offset;
 		FUZZ_CHECK(s->type == PT_NOTE && s->filesz == n);
+		FUZZ_CHECK(i == 0 || s->offset >= plan->segs.v[i - 1].offset +
+						  plan->segs.v[i - 1].filesz);
 	}
 	uint64_t notes = 0;
 	for (size_t i = 0; i < d->nnote_data; i++)
@@ -261,11 +272,11 @@ static void check_loads(const struct vmc_dump *d, const struct vmc_plan *plan)
 /* gdb: VA-sorted disjoint virtual segments, then the filler. */
 static void check_gdb_order(const struct vmc_plan *plan)
 {
-	size_t i = 1;
+	size_t i = plan->nnotes;
 	uint64_t last = 0;
 	for (; i < plan->segs.n && plan->segs.v[i].kind == VMC_SEG_VIRTUAL; i++) {
 		const struct vmc_segment *s = &plan->segs.v[i];
-		if (i > 1)
+		if (i > plan->nnotes)
 			FUZZ_CHECK(s->vaddr > last);
 		last = s->vaddr + (s->memsz - 1);
 	}
@@ -285,9 +296,10 @@ static void check_crash_order(const struct vmc_plan *plan)
 {
 	uint64_t plast = 0, delta = 0;
 	bool have_delta = false;
-	for (size_t i = 2; i < plan->segs.n; i++) {
+	/* The PT_NOTEs, then the kernel image segment. */
+	for (size_t i = plan->nnotes + 1; i < plan->segs.n; i++) {
 		const struct vmc_segment *s = &plan->segs.v[i];
-		if (i > 2)
+		if (i > plan->nnotes + 1)
 			FUZZ_CHECK(s->paddr > plast);
 		plast = s->paddr + (s->memsz - 1);
 		if (s->kind == VMC_SEG_FILLER) {

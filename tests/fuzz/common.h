@@ -38,6 +38,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* A directory of this process's own on tmpfs, removed at exit. */
 const char *fuzz_scratch_dir(void);
 
+/* /dev/null, opened once: where harnesses print reports (every byte is
+ * still formatted). */
+FILE *fuzz_devnull(void);
+
 /* A sink that formats the first 64 warnings and counts the rest, as the
  * CLI does; arg is unused. */
 void fuzz_warnings_init(struct vmc_warnings *ws);

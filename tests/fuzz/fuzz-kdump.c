@@ -23,7 +23,6 @@
 #include "../../src/kdump/kdump.h"
 #include "../../src/report/report.h"
 
-static FILE *devnull;
 
 /* The most RAM the harness reads or writes in one run. */
 #define MAX_CHECK_BYTES	(4u << 20)
@@ -160,8 +159,6 @@ static void check_plan(const struct vmc_dump *d)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!devnull && !(devnull = fopen("/dev/null", "w")))
-		abort();
 	struct vmc_warnings ws;
 	fuzz_warnings_init(&ws);
 	struct vmc_source *src = fuzz_core_open(data, size, &ws);
@@ -188,7 +185,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_error_free(err);
 	for (int json = 0; json < 2; json++) {
 		struct vmc_report_opts ro = { .json = json, .verbose = 1 };
-		fuzz_error_free(vmc_report_info(devnull, d, NULL, kd, NULL, &ro));
+		fuzz_error_free(vmc_report_info(fuzz_devnull(), d, NULL, kd, NULL, &ro));
 	}
 	check_write(d);
 	check_plan(d);

@@ -19,7 +19,6 @@
 #include "../../src/coverage/coverage.h"
 #include "../../src/report/report.h"
 
-static FILE *devnull;
 
 /* Every byte of RAM (ram[] and absent[]) gets exactly one kind. */
 static void check_coverage(const struct vmc_dump *d,
@@ -100,15 +99,13 @@ static void one_plan(const struct vmc_dump *d, const struct vmc_plan_opts *o)
 		FUZZ_CHECK(plan.segs.n - plan.nnotes == plan.stats.virtual_segs +
 						  plan.stats.filler_segs);
 	struct vmc_report_opts ro = { .json = o->layout == VMC_LAYOUT_CRASH };
-	fuzz_error_free(vmc_report_ptloads(devnull, d, plan.segs.v, plan.segs.n,
+	fuzz_error_free(vmc_report_ptloads(fuzz_devnull(), d, plan.segs.v, plan.segs.n,
 					   VMC_SORT_INDEX, &ro));
 	vmc_plan_fini(&plan);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!devnull && !(devnull = fopen("/dev/null", "w")))
-		abort();
 	struct vmc_warnings ws;
 	fuzz_warnings_init(&ws);
 	struct vmc_source *core = fuzz_core_open(data, size, &ws);

@@ -22,10 +22,13 @@ descriptions, each colon-separated; OUT receives one directory per harness
                (mkcore's `printk ring|logbuf at=0x100000`), behind 4 bytes
   vmcoreinfo-ram/  the RAM from 1 MiB of cores with VMCOREINFO in RAM
                (mkcore's `vmcoreinfo-ram`), behind 2 control bytes
+  input/       small cores gzipped (one member and two) and lz4-compressed
+               (raw), and as payloads for the harness to compress itself
   symbols/     kallsyms tables (mkcore.py's kallsyms_tables()) of each
                layout, behind fuzz-symbols.c's 16 control bytes
 
-Deterministic; Python 3 standard library only; run with /usr/bin/python3.
+Deterministic; Python 3 standard library only (and the lz4 program when
+there is one); run with /usr/bin/python3.
 """
 
 import glob
@@ -33,7 +36,9 @@ import mmap
 import os
 import re
 import struct
+import subprocess
 import sys
+import zlib
 
 PT_LOAD, PT_NOTE = 1, 4
 PN_XNUM = 0xFFFF
@@ -44,6 +49,8 @@ X86_WINDOW = 256 << 10
 # Real page tables of a 512M guest: 75,000 mappings, 0.2 s a run of the
 # walk harness under the sanitizers; a seed of the others only.
 HEAVY = {"sample-x86_64"}
+# Cores (compacted) up to this size seed fuzz-input.c.
+INPUT_SEED_MAX = 60 << 10	# under run.sh's max_len for input (64K)
 
 
 class Core:
@@ -418,6 +425,29 @@ def kernel_seeds(core, desc_text):
         out.append(("vmcoreinfo-ram", bytes([1 if a64 else 0, 0]) +
                     phys_window(core, base + 0x100000, VI_RAM_MAX)))
     return out
+def input_seeds(blob):
+    """Seeds of fuzz-input.c: the core gzipped (mode 0, raw; two members),
+    lz4-compressed by the lz4 program when there is one, and the core as
+    a payload for the harness to compress itself (mode 1: control bytes
+    for lz4 64K blocks with checksums, and gzip in two members with small
+    deflate blocks and a 4K access-point span)."""
+    half = len(blob) // 2
+    seeds = [b"\0" + gzip_bytes(blob),
+             b"\0" + gzip_bytes(blob[:half]) + gzip_bytes(blob[half:]),
+             b"\1" + bytes([0, 0x1C, 0, 0, 0, 0]) + blob,
+             b"\1" + bytes([1, 0x16, 0x00, 0, 3, 1]) + blob]
+    try:
+        lz4 = subprocess.run(["lz4", "-q", "-B4", "-BX", "-c"], input=blob,
+                             stdout=subprocess.PIPE, check=True).stdout
+        seeds.append(b"\0" + lz4)
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return seeds
+
+
+def gzip_bytes(data):
+    c = zlib.compressobj(6, zlib.DEFLATED, 31)
+    return c.compress(data) + c.flush()
 
 
 def read_core(path):
@@ -531,6 +561,9 @@ def main(argv):
                     for harness, seed in kernel_seeds(core, f.read()):
                         write(os.path.join(out, harness, name), seed)
                 break
+        if len(blob) <= INPUT_SEED_MAX:
+            for k, seed in enumerate(input_seeds(blob)):
+                write(os.path.join(out, "input", "%s.%d" % (name, k)), seed)
     for name, seed in symbols_seeds():
         write(os.path.join(out, "symbols", name), seed)
     print("mkseeds: %d cores -> %s" % (count, out))

@@ -16,7 +16,8 @@ const char *unit_fixture(const char *name)
 
 static const struct unit_test *const suites[] = {
 	base_tests, elfcore_tests, pagewalk_tests, ptload_tests, symbols_tests,
-	coverage_tests, kdump_tests, kernel_tests,
+	coverage_tests, kdump_tests,
+	input_tests, kernel_tests,
 };
 
 int main(int argc, char **argv)

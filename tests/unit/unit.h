@@ -54,5 +54,6 @@ extern const struct unit_test base_tests[], elfcore_tests[], pagewalk_tests[],
 extern const struct unit_test coverage_tests[];
 extern const struct unit_test kdump_tests[];
 extern const struct unit_test kernel_tests[];
+extern const struct unit_test input_tests[];
 
 #endif
