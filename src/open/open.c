@@ -125,12 +125,19 @@ static struct vmc_error *open_reader(struct vmc_source *src,
 	return NULL;
 }
 
-static struct vmc_error *finish_open(struct vmc_source *src,
+/* The dump in stream in (owned from now on, closed on error). */
+static struct vmc_error *open_stream(struct vmc_input *in,
 				     const struct vmc_open_opts *opts,
 				     struct vmc_warnings *ws,
 				     struct vmc_source **out)
 {
 	static const struct vmc_open_opts defaults;
+	struct vmc_source *src = calloc(1, sizeof(*src));
+	if (!src) {
+		vmc_input_close(in);
+		return vmc_error_nomem();
+	}
+	src->in = in;
 	struct vmc_error *err = open_reader(src, opts ? opts : &defaults, ws);
 	if (err) {
 		vmc_source_close(src);
@@ -145,15 +152,9 @@ struct vmc_error *vmc_source_open(const char *path,
 				  struct vmc_warnings *ws,
 				  struct vmc_source **out)
 {
-	struct vmc_source *src = calloc(1, sizeof(*src));
-	if (!src)
-		return vmc_error_nomem();
-	struct vmc_error *err = vmc_input_open_file(path, &src->in);
-	if (err) {
-		free(src);
-		return err;
-	}
-	return finish_open(src, opts, ws, out);
+	struct vmc_input *in;
+	struct vmc_error *err = vmc_input_open_file(path, &in);
+	return err ? err : open_stream(in, opts, ws, out);
 }
 
 struct vmc_error *vmc_source_open_memory(const void *buf, size_t len,
@@ -162,15 +163,9 @@ struct vmc_error *vmc_source_open_memory(const void *buf, size_t len,
 					 struct vmc_warnings *ws,
 					 struct vmc_source **out)
 {
-	struct vmc_source *src = calloc(1, sizeof(*src));
-	if (!src)
-		return vmc_error_nomem();
-	struct vmc_error *err = vmc_input_open_memory(buf, len, name, &src->in);
-	if (err) {
-		free(src);
-		return err;
-	}
-	return finish_open(src, opts, ws, out);
+	struct vmc_input *in;
+	struct vmc_error *err = vmc_input_open_memory(buf, len, name, &in);
+	return err ? err : open_stream(in, opts, ws, out);
 }
 
 void vmc_source_close(struct vmc_source *src)
