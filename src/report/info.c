@@ -248,6 +248,7 @@ static const char *const kaslr_how[] = {
 	[VMC_KASLR_KERNELOFFSET] = "kerneloffset",
 	[VMC_KASLR_STEXT] = "stext",
 	[VMC_KASLR_PAGETABLES] = "pagetables",
+	[VMC_KASLR_SETUP_HEADER] = "setup_header",
 };
 
 static void text_symbols(FILE *out, struct vmc_symbols *syms, bool verbose)

@@ -6,6 +6,8 @@
  */
 #include "symbols.h"
 
+#include "../kernel/kernel.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -403,6 +405,29 @@ static bool image_start(struct vmc_symbols *s, uint64_t *out)
 	return ok;
 }
 
+/* Without a vmlinux, the KERNELOFFSET that remap would add to VMCOREINFO
+ * (i386: phys(_stext) less the setup header's pref_address), so that info,
+ * read and the gdb command agree with the notes remap writes. */
+static bool from_setup_header(struct vmc_symbols *s, struct vmc_kaslr *k)
+{
+	struct vmc_kernel_addition_vec add = {0};
+	struct vmc_error *err = vmc_kernel_complete(s->d, &add, NULL);
+	bool found = false;
+	for (size_t i = 0; !err && i < add.n && !found; i++) {
+		char hex[48];
+		snprintf(hex, sizeof(hex), "0x%s", add.v[i].value);
+		if (strcmp(add.v[i].key, "KERNELOFFSET") != 0 ||
+		    vmc_parse_u64(hex, &k->offset))
+			continue;
+		k->how = VMC_KASLR_SETUP_HEADER;
+		snprintf(k->why, sizeof(k->why), "%s", add.v[i].how);
+		found = true;
+	}
+	vmc_error_free(err);
+	vmc_kernel_addition_vec_free(&add);
+	return found;
+}
+
 static void derive_kaslr(struct vmc_symbols *s, struct vmc_kaslr *k)
 {
 	const struct vmc_vmcoreinfo *vi = s->d->vmcoreinfo;
@@ -429,6 +454,8 @@ static void derive_kaslr(struct vmc_symbols *s, struct vmc_kaslr *k)
 	search(s);
 	uint64_t link;
 	struct vmc_error *err = s->vm ? vmc_vmlinux_stext(s->vm, &link) : NULL;
+	if (!s->vm && vi && from_setup_header(s, k))
+		return;
 	if (!s->vm || err) {
 		snprintf(k->why, sizeof(k->why), "unknown: %s is 0x%" PRIx64 ", but "
 			 "the link-time _stext %s", src, runtime,

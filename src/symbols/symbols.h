@@ -156,6 +156,9 @@ enum vmc_kaslr_how {
 	VMC_KASLR_KERNELOFFSET,		/* VMCOREINFO KERNELOFFSET */
 	VMC_KASLR_STEXT,		/* runtime _stext - the vmlinux's _stext */
 	VMC_KASLR_PAGETABLES,		/* lowest page at the image base - _stext */
+	/* i386 without a vmlinux: phys(_stext) - the boot protocol's
+	 * pref_address (kernel/, vmc_kernel_complete) */
+	VMC_KASLR_SETUP_HEADER,
 };
 
 struct vmc_kaslr {
@@ -163,7 +166,7 @@ struct vmc_kaslr {
 	uint64_t offset;		/* when how != UNKNOWN */
 	/* For people: "VMCOREINFO KERNELOFFSET", "VMCOREINFO SYMBOL(_stext)
 	 * 0xcd000000 - vmlinux _stext 0xc1000000", or why it is unknown. */
-	char why[300];
+	char why[640];
 };
 
 /* ---- the symbols of one dump --------------------------------------------------------- */
@@ -211,8 +214,10 @@ void vmc_symbols_vmlinux(struct vmc_symbols *s, struct vmc_vmlinux_info *out);
  * (VMCOREINFO SYMBOL(_stext), or kallsyms) less the vmlinux's link-time
  * _stext (i386: QEMU's dumps have no KERNELOFFSET); else, with no
  * VMCOREINFO on x86_64, the lowest page the page tables map at
- * __START_KERNEL_map less the vmlinux's _stext. Unknown (with the reason)
- * when none applies. Computed once.
+ * __START_KERNEL_map less the vmlinux's _stext; else what remap adds to
+ * VMCOREINFO without a vmlinux (i386: from the boot protocol's setup
+ * header, kernel/). Unknown (with the reason) when none applies. Computed
+ * once.
  */
 const struct vmc_kaslr *vmc_symbols_kaslr(struct vmc_symbols *s);
 

@@ -79,6 +79,10 @@ for layout in gdb crash; do
 		"$VT" info --json vi/koff-$layout.elf
 done
 expect i386-koff-info 0 "$VT" info vi/koff-gdb.elf
+# The input itself: info, read and the gdb command use the same offset
+# remap writes, with no vmlinux.
+expect_json i386-koff-kaslr 'd["kaslr"]["how"] == "setup_header" and d["kaslr"]["offset"] == "0x0000000000200000"' \
+	"$VT" info --json i386-koff.core
 # Setup headers that disagree: no KERNELOFFSET, a warning.
 { cat "$vi_src/i386-koff.core.txt"; printf 'bytes 0x5601fe 55 aa\nstr 0x560202 "HdrS"\nbytes 0x560206 0f 02\nu32 0x560230 0x200000\nbytes 0x560234 01\nu64 0x560258 0x400000\n'; } >"$VI/koff-disagree.core.txt"
 vi_make koff-disagree
