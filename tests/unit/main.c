@@ -18,6 +18,7 @@ static const struct unit_test *const suites[] = {
 	base_tests, elfcore_tests, pagewalk_tests, ptload_tests, symbols_tests,
 	coverage_tests, kdump_tests,
 	input_tests, kernel_tests,
+	gdb_tests,
 };
 
 int main(int argc, char **argv)

@@ -55,5 +55,6 @@ extern const struct unit_test coverage_tests[];
 extern const struct unit_test kdump_tests[];
 extern const struct unit_test kernel_tests[];
 extern const struct unit_test input_tests[];
+extern const struct unit_test gdb_tests[];
 
 #endif
