@@ -871,8 +871,11 @@ static const struct argp read_argp = {
 	"NAME+OFF or NAME-OFF (from kallsyms in the dump, or the vmlinux). "
 	"Prints a hexdump, the bytes themselves with --format=raw, or one value "
 	"a line (address, hex, decimal) with --format=u64 or u32; --json gives "
-	"an object with the values or the bytes in hex. A hole stops the read "
-	"with exit status 1 after what precedes it.",
+	"an object with the values or the bytes in hex. The read stops at the "
+	"first byte it cannot read, after printing what precedes it: exit "
+	"status 1 when the page tables do not map its virtual address, 2 when "
+	"the dump has no data at its physical address (mapped, or given with "
+	"--phys).",
 	root_sym_children, NULL, NULL
 };
 
