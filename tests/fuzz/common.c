@@ -232,6 +232,21 @@ void fuzz_core_build(const struct fuzz_core_spec *s, struct fuzz_core *out)
 				   .ram = buf + ram_off };
 }
 
+struct vmc_source *fuzz_core_open_built(const struct fuzz_core *core,
+					const struct vmc_open_opts *opts,
+					struct vmc_warnings *ws)
+{
+	struct vmc_source *src = NULL;
+	struct vmc_error *err = vmc_source_open_memory(core->bytes, core->size,
+						       "fuzz-input", opts, ws,
+						       &src);
+	if (err)
+		fprintf(stderr, "the harness's core does not open: %s\n",
+			err->msg);
+	FUZZ_CHECK(err == NULL && src != NULL);
+	return src;
+}
+
 /* ---- the plan's contract ------------------------------------------------------- */
 
 struct iv {
@@ -460,6 +475,24 @@ void fuzz_check_plan(const struct vmc_dump *d, const struct vmc_plan_opts *o,
 		check_crash_order(plan);
 	if (plan->layout == VMC_LAYOUT_CRASH || !o->no_filler)
 		check_covered(d, plan, plan->elf_class == ELFCLASS32);
+}
+
+bool fuzz_plan_build(const struct vmc_dump *d, const struct vmc_plan_opts *o,
+		     struct vmc_plan *plan)
+{
+	struct vmc_warnings ws;
+	fuzz_warnings_init(&ws);
+	struct vmc_error *err = vmc_plan_build(d, o, &ws, plan);
+	if (err) {
+		FUZZ_CHECK(err->code != VMC_ERR_NOT_FOUND);
+		/* The plan is finished on error: nothing to free, and no
+		 * leak if it was. */
+		FUZZ_CHECK(plan->segs.v == NULL && plan->copies.v == NULL);
+		fuzz_error_free(err);
+		return false;
+	}
+	fuzz_check_plan(d, o, plan);
+	return true;
 }
 
 /* ---- translations ------------------------------------------------------------------ */

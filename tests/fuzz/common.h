@@ -109,6 +109,13 @@ struct fuzz_core {
  */
 void fuzz_core_build(const struct fuzz_core_spec *spec, struct fuzz_core *out);
 
+/* Open a core that fuzz_core_build() made, with opts (NULL: as the CLI
+ * does): it is valid, so the library must take it (a failure is a
+ * finding). */
+struct vmc_source *fuzz_core_open_built(const struct fuzz_core *core,
+					const struct vmc_open_opts *opts,
+					struct vmc_warnings *ws);
+
 /* A little-endian u64 from up to 8 bytes at p (fewer read as zeros). */
 uint64_t fuzz_le64(const uint8_t *p, size_t n);
 
@@ -124,6 +131,12 @@ uint64_t fuzz_le64(const uint8_t *p, size_t n);
  */
 void fuzz_check_plan(const struct vmc_dump *d, const struct vmc_plan_opts *o,
 		     const struct vmc_plan *plan);
+
+/* vmc_plan_build(), checked: an error is no negative answer and leaves
+ * nothing to free; a plan keeps its contract (fuzz_check_plan). True when
+ * *plan was built: the caller finishes it. */
+bool fuzz_plan_build(const struct vmc_dump *d, const struct vmc_plan_opts *o,
+		     struct vmc_plan *plan);
 
 /* A translation's trace agrees with itself: levels count down from the
  * form's root level, a mapping's paddr is its leaf's base plus the offset,

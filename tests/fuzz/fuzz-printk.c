@@ -158,17 +158,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vmc_warnings ws;
 	fuzz_warnings_init(&ws);
 	struct vmc_open_opts oo = { .no_scan = true };
-	struct vmc_source *src = NULL;
-	struct vmc_error *err = vmc_source_open_memory(core.bytes, core.size,
-						       "fuzz-input", &oo, &ws,
-						       &src);
-	/* The harness built a valid core: the reader must take it. */
-	FUZZ_CHECK(err == NULL && src != NULL);
+	struct vmc_source *src = fuzz_core_open_built(&core, &oo, &ws);
 	const struct vmc_dump *d = vmc_source_dump(src);
 	FUZZ_CHECK(d->vmcoreinfo != NULL);
 	struct seen s = {0};
 	struct vmc_printk_stats st;
-	err = vmc_kernel_dmesg(d, check_record, &s, &ws, &st);
+	struct vmc_error *err = vmc_kernel_dmesg(d, check_record, &s, &ws, &st);
 	if (err) {
 		fuzz_error_free(err);
 	} else {

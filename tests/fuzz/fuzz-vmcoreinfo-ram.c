@@ -111,11 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vmc_warnings ws;
 	fuzz_warnings_init(&ws);
 	struct vmc_open_opts oo = { .scan_vmcoreinfo = data[0] & 2 };
-	struct vmc_source *src = NULL;
-	struct vmc_error *err = vmc_source_open_memory(core.bytes, core.size,
-						       "fuzz-input", &oo, &ws,
-						       &src);
-	FUZZ_CHECK(err == NULL && src != NULL);
+	struct vmc_source *src = fuzz_core_open_built(&core, &oo, &ws);
 	const struct vmc_dump *d = vmc_source_dump(src);
 	const char *srcd = d->vmcoreinfo_source;
 	if (d->vmcoreinfo && strncmp(srcd, "from RAM", 8) == 0) {
@@ -124,7 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(strlen(vi->raw) == vi->raw_len);
 		FUZZ_CHECK(strncmp(vi->raw, "OSRELEASE=", 10) == 0);
 		char how[600];
-		err = vmc_kernel_validate_vmcoreinfo(d, vi, how, sizeof(how));
+		struct vmc_error *err = vmc_kernel_validate_vmcoreinfo(d, vi, how,
+								      sizeof(how));
 		FUZZ_CHECK(err == NULL);
 		struct vmc_kernel_addition_vec add = {0};
 		err = vmc_kernel_complete(d, &add, &ws);

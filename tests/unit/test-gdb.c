@@ -161,16 +161,14 @@ static void test_setup_without_vmlinux(void)
 		{ "aarch64-basic", "set architecture aarch64", NULL, NULL, NULL },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		struct vmc_source *src = NULL;
-		struct vmc_error *err = vmc_source_open(unit_fixture(cases[i].core),
-							NULL, NULL, &src);
-		CHECK(err == NULL);
-		vmc_error_free(err);
+		struct vmc_source *src = unit_open(unit_fixture(cases[i].core),
+						   NULL, NULL);
 		if (!src)
 			continue;
 		struct vmc_symbols_opts o = { .no_search = true };
 		struct vmc_symbols *s;
-		err = vmc_symbols_open(vmc_source_dump(src), &o, NULL, &s);
+		struct vmc_error *err = vmc_symbols_open(vmc_source_dump(src), &o,
+							 NULL, &s);
 		CHECK(err == NULL);
 		if (err) {
 			vmc_error_free(err);
@@ -329,24 +327,15 @@ static void test_cache_lookup_and_tidy(void)
 
 /* ---- what needs a remap ------------------------------------------------------- */
 
-static struct vmc_source *open_path(const char *path)
-{
-	struct vmc_source *src = NULL;
-	struct vmc_error *err = vmc_source_open(path, NULL, NULL, &src);
-	CHECK(err == NULL);
-	vmc_error_free(err);
-	return src;
-}
-
 static void test_is_layout_and_remap(void)
 {
 	/* Physical PT_LOADs (p_vaddr == p_paddr): a remap is needed. */
-	struct vmc_source *src = open_path(unit_fixture("x86-4level"));
+	struct vmc_source *src = unit_open(unit_fixture("x86-4level"), NULL, NULL);
 	if (!src)
 		return;
 	CHECK(!vmc_gdb_is_layout(src));
 	/* QEMU paging=true: virtual PT_LOADs already. */
-	struct vmc_source *pt = open_path(unit_fixture("paging-true"));
+	struct vmc_source *pt = unit_open(unit_fixture("paging-true"), NULL, NULL);
 	CHECK(pt && vmc_gdb_is_layout(pt));
 	vmc_source_close(pt);
 
@@ -363,7 +352,7 @@ static void test_is_layout_and_remap(void)
 	if (err)
 		fprintf(stderr, "  %s\n", err->msg);
 	vmc_error_free(err);
-	struct vmc_source *r = open_path(out);
+	struct vmc_source *r = unit_open(out, NULL, NULL);
 	CHECK(r && vmc_gdb_is_layout(r));
 	vmc_source_close(r);
 
