@@ -380,6 +380,13 @@ static struct vmc_error *read_notes(struct vmc_kdump *kd,
 static struct vmc_error *read_bitmap(struct vmc_kdump *kd, uint64_t off,
 				     uint64_t nwords, uint64_t **out)
 {
+	/* Checked against the stream before anything is allocated: a lying
+	 * bitmap_blocks must not make us ask for what the file lacks. */
+	if (!vmc_range_ok(off, nwords * 8, kd->in->size))
+		return vmc_error_new(VMC_ERR_FORMAT, "a bitmap (offset 0x%" PRIx64
+				     ", 0x%" PRIx64 " bytes) runs past the end "
+				     "of the file (0x%" PRIx64 " bytes)", off,
+				     nwords * 8, kd->in->size);
 	uint64_t *w = malloc(nwords ? nwords * 8 : 8);
 	if (!w)
 		return vmc_error_nomem();

@@ -7,6 +7,7 @@
 # guest as `CHECK GUEST DUMPDIR TRUTH.json`, with the tool under test in
 # $VMCORE_TOOL (default ./vmcore-tool from the repository root).
 #
+# Checks run RG_JOBS (default 2) at a time; each prints when it finishes.
 # Last line: "N passed, N failed". Exit 0 only when everything passed.
 # Outside CI (CI is not "true"), when QEMU or the packages cannot be had,
 # prints why and exits 77 (skipped). Under CI=true it never skips.
@@ -102,35 +103,76 @@ for guest in "${guests[@]}"; do
 	fi
 done
 
-# --- 4. checks, each once per guest
+# --- 4. checks, each once per guest, RG_JOBS (default 2) at a time
+# Each (check, guest) writes its lines to a file of its own; they are
+# printed as each finishes, and counted here.
+jobs=${RG_JOBS:-2}
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+
+# run_check CHECK GUEST RESULT: run one check; RESULT gets the lines to
+# print, RESULT.status pass, fail or na.
+run_check() {
+	local check=$1 guest=$2 result=$3 dir label repro start output summary
+	dir="$RG_CACHE/dumps/$guest"
+	label="${check##*/} $guest"
+	repro="VMCORE_TOOL=$VMCORE_TOOL VMCORE_TOOL_CACHE=$RG_CACHE bash $check $guest $dir $dir/truth.json"
+	start=$SECONDS
+	if output=$(timeout "$TIMEOUT_CHECK" bash "$check" "$guest" "$dir" "$dir/truth.json" 2>&1); then
+		summary=$(tail -n 1 <<<"$output" | sed 's/^ *//')
+		if [ "$summary" = "0 ok, 0 failed" ]; then
+			# Not for this guest (the check says why): not a pass.
+			echo "n/a  $label: $(head -n 1 <<<"$output" | sed 's/^ *//')" >"$result"
+			echo na >"$result.status"
+			return
+		fi
+		echo "PASS $label ($((SECONDS - start)) s, $summary)" >"$result"
+		echo pass >"$result.status"
+	else
+		{
+			echo "FAIL $label ($((SECONDS - start)) s)"
+			grep -v '^  ok ' <<<"$output"
+			echo "  reproduce the whole check: $repro"
+		} >"$result"
+		echo fail >"$result.status"
+	fi
+}
+
+# Print and count the results that are complete and not yet printed.
+collect() {
+	local f
+	for f in "$results"/*.status; do
+		[ -e "$f" ] || continue
+		cat "${f%.status}"
+		case $(cat "$f") in
+		pass) passed=$((passed + 1)) ;;
+		fail) failed=$((failed + 1)) ;;
+		esac
+		rm -f "$f" "${f%.status}"
+	done
+}
+
+n=0
+running=0
 for check in "$RG_DIR"/checks/*.sh; do
 	[ -e "$check" ] || continue
 	for guest in "${guests[@]}"; do
-		dir="$RG_CACHE/dumps/$guest"
-		label="${check##*/} $guest"
-		repro="VMCORE_TOOL=$VMCORE_TOOL VMCORE_TOOL_CACHE=$RG_CACHE bash $check $guest $dir $dir/truth.json"
 		if [ -z "${dumped[$guest]:-}" ]; then
-			echo "FAIL $label: no dumps (boot or dump failed above)"
+			echo "FAIL ${check##*/} $guest: no dumps (boot or dump failed above)"
 			failed=$((failed + 1))
 			continue
 		fi
-		start=$SECONDS
-		if output=$(timeout "$TIMEOUT_CHECK" bash "$check" "$guest" "$dir" "$dir/truth.json" 2>&1); then
-			summary=$(tail -n 1 <<<"$output" | sed 's/^ *//')
-			if [ "$summary" = "0 ok, 0 failed" ]; then
-				# Not for this guest (the check says why): not a pass.
-				echo "n/a  $label: $(head -n 1 <<<"$output" | sed 's/^ *//')"
-				continue
-			fi
-			echo "PASS $label ($((SECONDS - start)) s, $summary)"
-			passed=$((passed + 1))
-		else
-			echo "FAIL $label"
-			grep -v '^  ok ' <<<"$output"
-			echo "  reproduce the whole check: $repro"
-			failed=$((failed + 1))
+		n=$((n + 1))
+		run_check "$check" "$guest" "$results/$(printf %04d $n)" &
+		running=$((running + 1))
+		if [ "$running" -ge "$jobs" ]; then
+			wait -n
+			running=$((running - 1))
+			collect
 		fi
 	done
 done
+wait
+collect
 
 finish

@@ -2,7 +2,8 @@
 # Usage: 77-crash-consumers.sh GUEST DUMPDIR TRUTH.json
 # The crash layout (`remap --layout=crash` of the paging=false dump) is read
 # by the kdump tool chain as it is, with no option but the vmlinux:
-#   crash            sys (RELEASE) and log (the marker); x86_64 with Debian's
+#   crash            sys (RELEASE) and log (the marker, and equal to
+#                    `vmcore-tool dmesg` line for line); x86_64 with Debian's
 #                    crash, AArch64 with Debian's crash:arm64 under
 #                    qemu-aarch64-static (minutes); crash 8.0.2 cannot read a
 #                    Linux 6.1 i386 kernel at all (FORMATS.md §9)
@@ -59,6 +60,12 @@ elif crash_run crash "$core"; then
 	check_eq "crash: sys RELEASE" "$release" "$rel" "$mk ${RG_TOOL[*]} $vmlinux /tmp/crash-layout.core"
 	grep -qF "] $marker" <<<"$crash_log" && check_pass "crash: log has the marker" ||
 		check_fail "crash: log has the marker" "$(tail -n 2 <<<"$crash_log")" "$mk ${RG_TOOL[*]} $vmlinux /tmp/crash-layout.core"
+	# 75-dmesg compares with crash's log on x86_64; here crash also runs
+	# on AArch64 (crash:arm64), so the same comparison covers that guest.
+	"$VT" dmesg "$dir/elf-nopaging.core" >"$tmp/dmesg.txt" 2>/dev/null
+	same=$(diff <(printf '%s\n' "$crash_log") "$tmp/dmesg.txt" | head -n 6)
+	[ -z "$same" ] && check_pass "vmcore-tool dmesg equals crash's log line for line ($(wc -l <"$tmp/dmesg.txt") lines)" ||
+		check_fail "vmcore-tool dmesg equals crash's log line for line" "$same" "$VT dmesg $dir/elf-nopaging.core"
 else
 	check_fail "crash reads the crash layout" "" "$mk ${RG_TOOL[*]} $vmlinux /tmp/crash-layout.core"
 fi
