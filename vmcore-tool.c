@@ -13,16 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "src/base/base.h"
 #include "src/elfcore/elfcore.h"
+#include "src/gdb/gdb.h"
 #include "src/kernel/kernel.h"
 #include "src/open/open.h"
 #include "src/report/report.h"
@@ -873,8 +871,11 @@ static const struct argp read_argp = {
 	"NAME+OFF or NAME-OFF (from kallsyms in the dump, or the vmlinux). "
 	"Prints a hexdump, the bytes themselves with --format=raw, or one value "
 	"a line (address, hex, decimal) with --format=u64 or u32; --json gives "
-	"an object with the values or the bytes in hex. A hole stops the read "
-	"with exit status 1 after what precedes it.",
+	"an object with the values or the bytes in hex. The read stops at the "
+	"first byte it cannot read, after printing what precedes it: exit "
+	"status 1 when the page tables do not map its virtual address, 2 when "
+	"the dump has no data at its physical address (mapped, or given with "
+	"--phys).",
 	root_sym_children, NULL, NULL
 };
 
@@ -897,143 +898,6 @@ static int cmd_read(int argc, char **argv)
 	}
 	free(a.exprs);
 	return status;
-}
-
-/* ---- the gdb command line (remap, gdb) ---------------------------------------- */
-
-/* Append arg to the growing line, quoted for a POSIX shell when needed. */
-static void shell_append(FILE *f, const char *arg)
-{
-	bool plain = *arg != '\0';
-	for (const char *p = arg; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789_./:=+-,@%", *p))
-			plain = false;
-	fputc(' ', f);
-	if (plain) {
-		fputs(arg, f);
-		return;
-	}
-	fputc('\'', f);
-	for (const char *p = arg; *p; p++) {
-		if (*p == '\'')
-			fputs("'\\''", f);
-		else
-			fputc(*p, f);
-	}
-	fputc('\'', f);
-}
-
-/* gdb-multiarch where it is installed (it reads every architecture), else
- * gdb; NULL when neither is on PATH. */
-static const char *find_gdb(void)
-{
-	static const char *const names[] = { "gdb-multiarch", "gdb" };
-	const char *path = getenv("PATH");
-	for (size_t i = 0; i < 2; i++) {
-		const char *p = path && *path ? path : "/usr/bin:/bin";
-		while (*p) {
-			size_t n = strcspn(p, ":");
-			char buf[4096];
-			if (snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, n ? p : ".",
-				     names[i]) < (int)sizeof(buf) &&
-			    access(buf, X_OK) == 0)
-				return names[i];
-			p += n + (p[n] == ':');
-		}
-	}
-	return NULL;
-}
-
-/* What gdb is told, in order, before its own arguments. */
-struct gdb_setup {
-	char arch[64];			/* "set architecture i386", or "" */
-	char symfile[4200];		/* "symbol-file -o 0x... PATH", or "" */
-	char core[4200];		/* "core-file PATH" */
-	/* Why there are no symbols, or "". */
-	char why_none[1200];
-};
-
-/* The setup for core_path: gdb has no ELF64 i386 target and cannot tell an
- * AArch64 core's architecture from a foreign host, so it is set; the
- * vmlinux's symbols move by the KASLR offset (symbol-file -o). */
-static void gdb_setup(struct vmc_symbols *syms, const struct vmc_dump *d,
-		      const char *core_path, bool placeholders,
-		      struct gdb_setup *g)
-{
-	*g = (struct gdb_setup){0};
-	if (d->arch == VMC_ARCH_I386)
-		snprintf(g->arch, sizeof(g->arch), "set architecture i386");
-	else if (d->arch == VMC_ARCH_AARCH64)
-		snprintf(g->arch, sizeof(g->arch), "set architecture aarch64");
-	snprintf(g->core, sizeof(g->core), "core-file %s", core_path);
-	struct vmc_vmlinux_info vm;
-	vmc_symbols_vmlinux(syms, &vm);
-	const struct vmc_kaslr *k = vmc_symbols_kaslr(syms);
-	char off[32];
-	if (k->how != VMC_KASLR_UNKNOWN)
-		snprintf(off, sizeof(off), "0x%" PRIx64, k->offset);
-	else
-		snprintf(off, sizeof(off), "OFFSET");
-	if (vm.path && k->how != VMC_KASLR_UNKNOWN) {
-		snprintf(g->symfile, sizeof(g->symfile), "symbol-file -o %s %s",
-			 off, vm.path);
-		return;
-	}
-	if (!vm.path)
-		snprintf(g->why_none, sizeof(g->why_none), "no vmlinux (give one with --vmlinux PATH): %s", vm.why);
-	else
-		snprintf(g->why_none, sizeof(g->why_none), "the KASLR offset is %s",
-			 k->why);
-	if (placeholders)
-		snprintf(g->symfile, sizeof(g->symfile), "symbol-file -o %s %s",
-			 off, vm.path ? vm.path : "VMLINUX");
-}
-
-/* The whole command line, for people (remap's summary, gdb's echo). */
-static char *gdb_line(const char *gdb, const struct gdb_setup *g,
-		      char *const *extra, size_t nextra)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (!f)
-		return NULL;
-	fputs(gdb, f);
-	fputs(" -q", f);
-	const char *ex[] = { g->arch, g->symfile, g->core };
-	for (size_t i = 0; i < 3; i++)
-		if (*ex[i]) {
-			fputs(" -ex", f);
-			shell_append(f, ex[i]);
-		}
-	for (size_t i = 0; i < nextra; i++)
-		shell_append(f, extra[i]);
-	fclose(f);
-	return buf;
-}
-
-/* What the placeholders of remap's gdb command stand for, briefly (-v:
- * where the vmlinux was looked for), into buf; "" when there are none. */
-static void gdb_hint(struct vmc_symbols *syms, const struct vmc_dump *d,
-		     int verbose, char *buf, size_t sz)
-{
-	struct vmc_vmlinux_info vm;
-	vmc_symbols_vmlinux(syms, &vm);
-	const struct vmc_kaslr *k = vmc_symbols_kaslr(syms);
-	const char *id = d->vmcoreinfo ? vmc_vmcoreinfo_get(d->vmcoreinfo, "BUILD-ID") : NULL;
-	const char *rel = d->vmcoreinfo ? vmc_vmcoreinfo_get(d->vmcoreinfo, "OSRELEASE") : NULL;
-	int n = 0;
-	buf[0] = '\0';
-	if (!vm.path)
-		n = snprintf(buf, sz, "VMLINUX: the vmlinux of %s%s%s%s, with debug "
-			     "info; none found here (--vmlinux PATH; %s)",
-			     rel ? rel : "the kernel", id ? " (build-id " : "",
-			     id ? id : "", id ? ")" : "",
-			     verbose ? vm.why : "-v says where it looked");
-	if (k->how == VMC_KASLR_UNKNOWN && n >= 0 && (size_t)n < sz)
-		snprintf(buf + n, sz - (size_t)n, "%sOFFSET: the KASLR offset is %s",
-			 n ? "; " : "", k->why);
 }
 
 /* ---- remap ------------------------------------------------------------------ */
@@ -1299,6 +1163,34 @@ static void added_summary(const struct vmc_dump *d,
 			added->v[i].key, added->v[i].value, added->v[i].how);
 }
 
+/* The gdb command that reads remap's output, with placeholders (VMLINUX,
+ * OFFSET) for what is not known, and what they stand for (*why, or NULL). */
+static struct vmc_error *remap_gdb_line(struct session *s,
+					const struct remap_args *a,
+					char **line, char **why)
+{
+	const char *gdb = vmc_gdb_find(getenv("PATH"));
+	struct vmc_gdb_setup g;
+	char **av = NULL;
+	*line = *why = NULL;
+	struct vmc_error *err = vmc_gdb_setup(s->syms, s->dump,
+					      a->plan.in_place ? a->core : a->out,
+					      true, &g);
+	if (!err)
+		err = vmc_gdb_argv(gdb ? gdb : "gdb-multiarch", &g, NULL, 0, &av);
+	if (!err)
+		err = vmc_gdb_shell_line(av, line);
+	if (!err)
+		err = vmc_gdb_hint(s->syms, s->dump, a->common.verbose, why);
+	if (err) {
+		free(*line);
+		*line = NULL;
+	}
+	free(av);
+	vmc_gdb_setup_fini(&g);
+	return err;
+}
+
 static int cmd_remap(int argc, char **argv)
 {
 	struct remap_args a = { .common = global_opts };
@@ -1345,16 +1237,10 @@ static int cmd_remap(int argc, char **argv)
 	}
 	/* The gdb command for the output, worked out while the input is
 	 * open (the KASLR offset may need its kallsyms). */
-	char *gdb_cmd = NULL;
-	struct gdb_setup gs;
+	char *gdb_cmd = NULL, *gdb_why = NULL;
 	if (!a.dry_run && !a.common.quiet && a.plan.layout == VMC_LAYOUT_GDB &&
-	    !(err = session_symbols(&s, &a.sym, &a.root))) {
-		const char *gdb = find_gdb();
-		gdb_setup(s.syms, s.dump, a.plan.in_place ? a.core : a.out, true, &gs);
-		gdb_cmd = gdb_line(gdb ? gdb : "gdb-multiarch", &gs, NULL, 0);
-		gdb_hint(s.syms, s.dump, a.common.verbose, gs.why_none,
-			 sizeof(gs.why_none));
-	}
+	    !(err = session_symbols(&s, &a.sym, &a.root)))
+		err = remap_gdb_line(&s, &a, &gdb_cmd, &gdb_why);
 	if (err) {
 		vmc_plan_fini(&plan);
 		vmc_vrange_vec_free(&a.plan.exclude);
@@ -1391,11 +1277,12 @@ static int cmd_remap(int argc, char **argv)
 			added_summary(s.dump, &added);
 		if (gdb_cmd) {
 			fprintf(stderr, "%s: for gdb: %s\n", prog, gdb_cmd);
-			if (gs.why_none[0])
-				fprintf(stderr, "%s: %s\n", prog, gs.why_none);
+			if (gdb_why)
+				fprintf(stderr, "%s: %s\n", prog, gdb_why);
 		}
 	}
 	free(gdb_cmd);
+	free(gdb_why);
 	if (!err && !status && !a.dry_run && s.src)
 		absent_summary(&s);
 	vmc_plan_fini(&plan);
@@ -1470,186 +1357,107 @@ static const struct argp gdb_argp = {
 	sym_children, NULL, NULL
 };
 
-/* ${XDG_CACHE_HOME:-$HOME/.cache}/vmcore-tool/gdb-cores, created. */
-static struct vmc_error *gdb_cache_dir(char *buf, size_t sz)
+/* Remap progress on a terminal, unless -q. */
+static struct vmc_gdb_progress gdb_progress(const struct session *s,
+					    const char *path)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	int n;
-	if (xdg && *xdg == '/')
-		n = snprintf(buf, sz, "%s/vmcore-tool/gdb-cores", xdg);
-	else if (home && *home)
-		n = snprintf(buf, sz, "%s/.cache/vmcore-tool/gdb-cores", home);
-	else
-		return vmc_error_new(VMC_ERR_USAGE, "no cache directory: neither "
-				     "XDG_CACHE_HOME nor HOME is set (--no-cache "
-				     "needs none)");
-	if (n < 0 || (size_t)n >= sz)
-		return vmc_error_new(VMC_ERR_USAGE, "cache directory path too long");
-	/* mkdir -p */
-	for (char *p = buf + 1; ; p++) {
-		if (*p == '/' || !*p) {
-			char c = *p;
-			*p = '\0';
-			if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-				return vmc_error_errno(errno, "cannot create %s", buf);
-			*p = c;
-			if (!c)
-				break;
-		}
-	}
-	return NULL;
+	struct vmc_gdb_progress p = {0};
+	if (isatty(STDERR_FILENO) && !s->opts.quiet)
+		p = (struct vmc_gdb_progress){ show_progress, (void *)path };
+	return p;
 }
 
-/* Remove the cache's files for the input (dev, ino) other than keep: the
- * same file, changed since. Then count what the cache holds. */
-static void gdb_cache_tidy(const char *dir, const char *prefix,
-			   const char *keep, size_t *files, uint64_t *disk,
-			   uint64_t *apparent)
+/* The end of a remap: the progress line's newline. */
+static void gdb_progress_end(void)
 {
-	*files = 0;
-	*disk = *apparent = 0;
-	DIR *dp = opendir(dir);
-	if (!dp)
-		return;
-	struct dirent *e;
-	while ((e = readdir(dp))) {
-		size_t n = strlen(e->d_name);
-		if (n < 5 || strcmp(e->d_name + n - 5, ".core") != 0)
-			continue;
-		char path[4096];
-		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
-		    (int)sizeof(path))
-			continue;
-		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 &&
-		    strcmp(e->d_name, keep) != 0) {
-			unlink(path);
-			continue;
-		}
-		struct stat st;
-		if (stat(path, &st) == 0) {
-			(*files)++;
-			*disk += (uint64_t)st.st_blocks * 512;
-			*apparent += (uint64_t)st.st_size;
-		}
-	}
-	closedir(dp);
-}
-
-/* Write the gdb layout of s's dump to path. */
-static struct vmc_error *gdb_remap(struct session *s, const char *path)
-{
-	struct vmc_plan_opts po = { .layout = VMC_LAYOUT_GDB,
-				    .root = { .cpu = -1 } };
-	struct vmc_plan plan;
-	struct vmc_error *err = vmc_plan_build(s->dump, &po, &s->ws, &plan);
-	if (err)
-		return err;
-	struct vmc_write_opts wo = { .force = true, .shared_bytes = UINT64_MAX };
-	if (isatty(STDERR_FILENO) && !s->opts.quiet) {
-		wo.progress = show_progress;
-		wo.progress_arg = (void *)path;
-	}
-	err = vmc_plan_write(s->dump, &plan, path, &wo);
 	if (progress_shown)
 		fputc('\n', stderr);
-	vmc_plan_fini(&plan);
+}
+
+/* --no-cache: a temporary remap, unlinked at once and passed as
+ * /proc/self/fd/N, which gdb inherits. */
+static struct vmc_error *gdb_core_temp(struct session *s,
+				       const struct gdb_args *a, char **core)
+{
+	char *tmp;
+	struct vmc_error *err = vmc_gdb_temp_create(getenv("TMPDIR"), &tmp);
+	if (err)
+		return err;
+	if (!a->common.quiet)
+		fprintf(stderr, "%s: remapping %s for gdb (not cached)\n",
+			prog, a->core);
+	struct vmc_gdb_progress p = gdb_progress(s, tmp);
+	int fd;
+	err = vmc_gdb_remap_unlinked(s->dump, tmp, &p, &s->ws, &fd);
+	gdb_progress_end();
+	free(tmp);
+	if (!err && asprintf(core, "/proc/self/fd/%d", fd) < 0)
+		err = vmc_error_nomem();
 	return err;
 }
 
-/* Whether the ELF core has virtual PT_LOADs: gdb reads it as it is. */
-static bool is_gdb_layout(const struct vmc_source *src)
+/* The cached remap of CORE: reused while CORE is unchanged, else made;
+ * then the cache's size. */
+static struct vmc_error *gdb_core_cached(struct session *s,
+					 const struct gdb_args *a, char **core)
 {
-	struct vmc_core *elf = vmc_source_elf(src);
-	if (!elf)
-		return false;
-	size_t n;
-	const struct vmc_segment *segs = vmc_core_segments(elf, &n);
-	for (size_t i = 0; i < n; i++)
-		if (segs[i].type == 1 /* PT_LOAD */ && segs[i].kind == VMC_SEG_VIRTUAL)
-			return true;
-	return false;
-}
-
-/* The core gdb opens: CORE itself, the cached remap, or (--no-cache) a
- * temporary one, unlinked at once and passed as /proc/self/fd/N, which
- * gdb inherits. */
-static struct vmc_error *gdb_core(struct session *s, const struct gdb_args *a,
-				  char *path, size_t sz)
-{
-	if (is_gdb_layout(s->src)) {
-		snprintf(path, sz, "%s", a->core);
-		if (!a->common.quiet)
-			fprintf(stderr, "%s: %s has virtual PT_LOADs: gdb reads it "
-				"as it is\n", prog, a->core);
-		return NULL;
-	}
-	struct vmc_error *err;
-	if (a->no_cache) {
-		const char *tmp = getenv("TMPDIR");
-		char tmpl[4096];
-		snprintf(tmpl, sizeof(tmpl), "%s/vmcore-tool-gdb-XXXXXX",
-			 tmp && *tmp ? tmp : "/tmp");
-		int fd = mkstemp(tmpl);
-		if (fd < 0)
-			return vmc_error_errno(errno, "cannot create a file in %s",
-					       tmp && *tmp ? tmp : "/tmp");
-		close(fd);
-		if (!a->common.quiet)
-			fprintf(stderr, "%s: remapping %s for gdb (not cached)\n",
-				prog, a->core);
-		err = gdb_remap(s, tmpl);
-		if (!err) {
-			fd = open(tmpl, O_RDONLY);	/* inherited by gdb */
-			if (fd < 0)
-				err = vmc_error_errno(errno, "cannot open %s", tmpl);
-			else
-				snprintf(path, sz, "/proc/self/fd/%d", fd);
-		}
-		unlink(tmpl);
+	char *dir;
+	struct vmc_error *err = vmc_gdb_cache_dir(getenv("XDG_CACHE_HOME"),
+						  getenv("HOME"), &dir);
+	if (err)
 		return err;
-	}
-	char dir[4096];
-	if ((err = gdb_cache_dir(dir, sizeof(dir))))
-		return err;
-	struct stat st;
-	if (stat(a->core, &st) != 0)
-		return vmc_error_errno(errno, "cannot stat %s", a->core);
-	char prefix[64], name[160];
-	snprintf(prefix, sizeof(prefix), "%" PRIx64 "-%" PRIx64 "-",
-		 (uint64_t)st.st_dev, (uint64_t)st.st_ino);
-	snprintf(name, sizeof(name), "%s%" PRIx64 "-%lld.%09ld.core", prefix,
-		 (uint64_t)st.st_size, (long long)st.st_mtim.tv_sec,
-		 st.st_mtim.tv_nsec);
-	if (snprintf(path, sz, "%s/%s", dir, name) >= (int)sz)
-		return vmc_error_new(VMC_ERR_USAGE, "cache path too long");
-	struct stat cst;
-	bool reuse = stat(path, &cst) == 0 && cst.st_size > 0;
-	if (!reuse) {
+	struct vmc_gdb_cache_entry e;
+	err = vmc_gdb_cache_lookup(dir, a->core, &e);
+	if (!err && !e.reuse) {
 		if (!a->common.quiet)
 			fprintf(stderr, "%s: remapping %s for gdb into the cache\n",
 				prog, a->core);
-		if ((err = gdb_remap(s, path)))
-			return err;
+		struct vmc_gdb_progress p = gdb_progress(s, e.path);
+		err = vmc_gdb_remap(s->dump, e.path, &p, &s->ws);
+		gdb_progress_end();
 	}
-	size_t files;
-	uint64_t disk, apparent;
-	gdb_cache_tidy(dir, prefix, name, &files, &disk, &apparent);
-	if (!a->common.quiet) {
-		char h1[32], h2[32];
-		fprintf(stderr, "%s: %s %s; the cache %s holds %zu core%s, %s on "
-			"disk (%s apparent; rm -r it to free)\n", prog,
-			reuse ? "reusing" : "cached", path, dir, files,
-			files == 1 ? "" : "s", vmc_human_size(disk, h1, sizeof(h1)),
-			vmc_human_size(apparent, h2, sizeof(h2)));
+	if (!err) {
+		struct vmc_gdb_cache_usage u;
+		vmc_gdb_cache_tidy(dir, &e.key, &u);
+		if (!a->common.quiet) {
+			char h1[32], h2[32];
+			fprintf(stderr, "%s: %s %s; the cache %s holds %zu core%s, "
+				"%s on disk (%s apparent; rm -r it to free)\n", prog,
+				e.reuse ? "reusing" : "cached", e.path, dir, u.files,
+				u.files == 1 ? "" : "s",
+				vmc_human_size(u.disk, h1, sizeof(h1)),
+				vmc_human_size(u.apparent, h2, sizeof(h2)));
+		}
+		*core = e.path;
+		e.path = NULL;
 	}
-	return NULL;
+	vmc_gdb_cache_entry_fini(&e);
+	free(dir);
+	return err;
+}
+
+/* The core gdb opens (*core, the caller frees it): CORE itself, the cached
+ * remap, or (--no-cache) a temporary one. */
+static struct vmc_error *gdb_core(struct session *s, const struct gdb_args *a,
+				  char **core)
+{
+	*core = NULL;
+	if (vmc_gdb_is_layout(s->src)) {
+		if (!a->common.quiet)
+			fprintf(stderr, "%s: %s has virtual PT_LOADs: gdb reads it "
+				"as it is\n", prog, a->core);
+		*core = strdup(a->core);
+		return *core ? NULL : vmc_error_nomem();
+	}
+	return a->no_cache ? gdb_core_temp(s, a, core) :
+			     gdb_core_cached(s, a, core);
 }
 
 static int cmd_gdb(int argc, char **argv)
 {
 	struct gdb_args a = { .common = global_opts };
 	argp_parse(&gdb_argp, argc, argv, 0, NULL, &a);
-	const char *gdb = find_gdb();
+	const char *gdb = vmc_gdb_find(getenv("PATH"));
 	if (!gdb) {
 		fprintf(stderr, "%s: neither gdb-multiarch nor gdb is on PATH "
 			"(Debian: apt-get install gdb-multiarch)\n", prog);
@@ -1662,47 +1470,40 @@ static int cmd_gdb(int argc, char **argv)
 		free(a.gdb_args);
 		return status;
 	}
-	char core[4300];
-	struct gdb_setup g;
+	char *core = NULL;
+	struct vmc_gdb_setup g = {0};
 	struct vmc_error *err = session_symbols(&s, &a.sym, NULL);
 	if (!err)
-		err = gdb_core(&s, &a, core, sizeof(core));
+		err = gdb_core(&s, &a, &core);
 	if (!err)
-		gdb_setup(s.syms, s.dump, core, false, &g);
+		err = vmc_gdb_setup(s.syms, s.dump, core, false, &g);
+	free(core);
 	status = session_end(&s, err, 0);
+	char **av = NULL;
+	if (!status && (err = vmc_gdb_argv(gdb, &g, a.gdb_args, a.ngdb, &av)))
+		status = report_error(NULL, err);
 	if (status) {
+		vmc_gdb_setup_fini(&g);
 		free(a.gdb_args);
 		return status;
 	}
-	if (g.why_none[0])
+	if (g.why_none)
 		fprintf(stderr, "%s: no kernel symbols for gdb: %s\n", prog,
 			g.why_none);
-	char *line = gdb_line(gdb, &g, a.gdb_args, a.ngdb);
-	if (line && !a.common.quiet)
-		fprintf(stderr, "%s: running %s\n", prog, line);
-	free(line);
-	/* gdb, -q, then -ex for each of 3 commands, then GDB-ARGS, NULL. */
-	char **av = calloc(2 + 2 * 3 + a.ngdb + 1, sizeof(*av));
-	if (!av) {
-		free(a.gdb_args);
-		return report_error(NULL, vmc_error_nomem());
+	if (!a.common.quiet) {
+		char *line;
+		/* Out of memory only: gdb runs all the same. */
+		struct vmc_error *lerr = vmc_gdb_shell_line(av, &line);
+		if (!lerr)
+			fprintf(stderr, "%s: running %s\n", prog, line);
+		vmc_error_free(lerr);
+		free(line);
 	}
-	size_t n = 0;
-	av[n++] = (char *)gdb;
-	av[n++] = (char *)"-q";
-	char *ex[] = { g.arch, g.symfile, g.core };
-	for (size_t i = 0; i < 3; i++)
-		if (*ex[i]) {
-			av[n++] = (char *)"-ex";
-			av[n++] = ex[i];
-		}
-	for (size_t i = 0; i < a.ngdb; i++)
-		av[n++] = a.gdb_args[i];
-	av[n] = NULL;
 	fflush(stdout);
 	execvp(gdb, av);
 	int e = errno;
 	free(av);
+	vmc_gdb_setup_fini(&g);
 	free(a.gdb_args);
 	return report_error(NULL, vmc_error_errno(e, "cannot run %s", gdb));
 }

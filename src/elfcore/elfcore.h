@@ -50,7 +50,8 @@ void vmc_core_elf_info(const struct vmc_core *core, struct vmc_elf_info *out);
 const struct vmc_segment *vmc_core_segments(const struct vmc_core *core,
 					    size_t *n);
 
-/* File bytes that hold RAM data no PT_LOAD lets us place physically. */
+/* File bytes that hold RAM data no PT_LOAD lets us place physically (the
+ * zeros that align the first data after the notes are not listed). */
 struct vmc_unplaced {
 	uint64_t foff, size;
 };

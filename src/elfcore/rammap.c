@@ -9,7 +9,8 @@
  *     two extents with the same (p_offset − p_paddr) are RAM that no page
  *     table maps, whose data QEMU still wrote (FORMATS.md §1.5).
  * File bytes between the headers and the end of RAM data that no range
- * covers are listed in core->unplaced: data we cannot place physically.
+ * covers are listed in core->unplaced: data we cannot place physically
+ * (not the zero padding that aligns the first range's data).
  */
 #include "elfcore-priv.h"
 
@@ -173,6 +174,29 @@ static uint64_t headers_end(const struct vmc_core *core)
 	return end;
 }
 
+/* remap and convert start each RAM copy at its input offset modulo 4096
+ * (ptload/place.c OUT_ALIGN), so up to 4095 bytes of zeros can separate
+ * the notes from the data. */
+#define DATA_PAD_MAX 4095u
+
+/* Whether file bytes [foff, foff+len) are alignment padding: short, in the
+ * file, and all zero. Any unplaced RAM is a page or more. */
+static bool zero_padding(const struct vmc_core *core, uint64_t foff,
+			 uint64_t len)
+{
+	uint8_t buf[DATA_PAD_MAX];
+	if (len > DATA_PAD_MAX || !vmc_range_ok(foff, len, core->file_size))
+		return false;
+	if (core->map)
+		return vmc_all_zero(core->map + foff, (size_t)len);
+	struct vmc_error *err = vmc_input_read(core->in, buf, (size_t)len, foff,
+					       "padding");
+	vmc_error_free(err);
+	return !err && vmc_all_zero(buf, (size_t)len);
+}
+
+/* File bytes from the end of the headers and notes to ram_data_end that no
+ * RAM range holds, less the zero padding before the first range's data. */
 static struct vmc_error *find_unplaced(struct vmc_core *core)
 {
 	if (!core->ram.n)
@@ -189,7 +213,7 @@ static struct vmc_error *find_unplaced(struct vmc_core *core)
 		uint64_t next = i < core->ram.n ? byoff[i].foff : end;
 		if (next > end)
 			next = end;
-		if (next > pos) {
+		if (next > pos && !(i == 0 && zero_padding(core, pos, next - pos))) {
 			struct vmc_unplaced *u = vmc_unplaced_vec_push(&core->unplaced);
 			if (!u) {
 				err = vmc_error_nomem();

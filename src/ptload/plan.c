@@ -87,33 +87,41 @@ static uint8_t physical_class(const struct vmc_dump *d)
 	return ELFCLASS32;
 }
 
-/* The physical layout: the RAM map as it is, no walk. */
+/* The laid-out segments numbered in order, then their file offsets. */
+static struct vmc_error *number_and_place(const struct vmc_dump *d,
+					  struct vmc_plan *plan)
+{
+	for (size_t i = 0; i < plan->segs.n; i++)
+		plan->segs.v[i].index = (uint32_t)i;
+	return vmc_place(d, plan);
+}
+
+/* The physical layout in elf_class: the RAM map as it is, no walk. */
+static struct vmc_error *physical_in(const struct vmc_dump *d,
+				     struct vmc_plan *plan, uint8_t elf_class)
+{
+	plan->elf_class = elf_class;
+	snprintf(plan->root_why, sizeof(plan->root_why), "none (no walk)");
+	struct vmc_error *err = vmc_layout_physical(d, plan);
+	return err ? err : number_and_place(d, plan);
+}
+
+/* The physical layout, in QEMU's class unless that is too small for the
+ * file. */
 static struct vmc_error *plan_physical(const struct vmc_dump *d,
 				       struct vmc_plan *plan)
 {
-	plan->elf_class = physical_class(d);
-	snprintf(plan->root_why, sizeof(plan->root_why), "none (no walk)");
-	struct vmc_error *err = vmc_layout_physical(d, plan);
-	for (size_t i = 0; !err && i < plan->segs.n; i++)
-		plan->segs.v[i].index = (uint32_t)i;
-	if (!err)
-		err = vmc_place(d, plan);
-	/* A 32-bit class that turned out too small for the file. */
-	if (err && plan->elf_class == ELFCLASS32) {
+	uint8_t elf_class = physical_class(d);
+	struct vmc_error *err = physical_in(d, plan, elf_class);
+	if (err && elf_class == ELFCLASS32) {
 		vmc_error_free(err);
 		const uint8_t *extra = plan->extra;
 		uint64_t extra_len = plan->extra_len;
 		vmc_plan_fini(plan);
 		*plan = (struct vmc_plan){ .layout = VMC_LAYOUT_PHYSICAL,
 					   .e_machine = d->e_machine,
-					   .elf_class = ELFCLASS64,
 					   .extra = extra, .extra_len = extra_len };
-		snprintf(plan->root_why, sizeof(plan->root_why), "none (no walk)");
-		err = vmc_layout_physical(d, plan);
-		for (size_t i = 0; !err && i < plan->segs.n; i++)
-			plan->segs.v[i].index = (uint32_t)i;
-		if (!err)
-			err = vmc_place(d, plan);
+		err = physical_in(d, plan, ELFCLASS64);
 	}
 	if (err)
 		vmc_plan_fini(plan);
@@ -188,10 +196,8 @@ struct vmc_error *vmc_plan_build(const struct vmc_dump *d,
 	}
 	if (!err && plan->elf_class == ELFCLASS32)
 		drop_above_4g(plan, ws);
-	for (size_t i = 0; !err && i < plan->segs.n; i++)
-		plan->segs.v[i].index = (uint32_t)i;
 	if (!err)
-		err = vmc_place(d, plan);
+		err = number_and_place(d, plan);
 	if (err)
 		vmc_plan_fini(plan);
 	return err;

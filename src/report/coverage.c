@@ -335,11 +335,10 @@ static struct vmc_error *va_pieces(const struct vmc_run_vec *runs,
 	return NULL;
 }
 
-/* Mapped bytes of pieces within [lo, last]; pieces sorted. */
-static uint64_t mapped_in(const struct va_piece_vec *p, uint64_t lo,
-			  uint64_t last)
+/* The first of the sorted pieces that reaches lo (p->n if none).
+ * O(log n). */
+static size_t first_reaching(const struct va_piece_vec *p, uint64_t lo)
 {
-	uint64_t sum = 0;
 	size_t a = 0, b = p->n;
 	while (a < b) {
 		size_t mid = a + (b - a) / 2;
@@ -348,7 +347,15 @@ static uint64_t mapped_in(const struct va_piece_vec *p, uint64_t lo,
 		else
 			b = mid;
 	}
-	for (size_t i = a; i < p->n && p->v[i].lo <= last; i++) {
+	return a;
+}
+
+/* Mapped bytes of pieces within [lo, last]; pieces sorted. */
+static uint64_t mapped_in(const struct va_piece_vec *p, uint64_t lo,
+			  uint64_t last)
+{
+	uint64_t sum = 0;
+	for (size_t i = first_reaching(p, lo); i < p->n && p->v[i].lo <= last; i++) {
 		uint64_t x = p->v[i].lo > lo ? p->v[i].lo : lo;
 		uint64_t y = p->v[i].last < last ? p->v[i].last : last;
 		sum += y - x + 1;
@@ -367,14 +374,7 @@ static void va_strip(FILE *out, const struct va_piece_vec *p,
 {
 	uint64_t span = last - lo;		/* size - 1 */
 	uint64_t q = span / width, r = span % width;
-	size_t a = 0, b = p->n;
-	while (a < b) {
-		size_t mid = a + (b - a) / 2;
-		if (p->v[mid].last < lo)
-			a = mid + 1;
-		else
-			b = mid;
-	}
+	size_t a = first_reaching(p, lo);
 	const char *cur = NULL;
 	for (unsigned j = 0; j < width; j++) {
 		/* Column j: offsets [j*(size)/width, (j+1)*size/width), computed on

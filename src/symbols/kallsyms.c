@@ -97,25 +97,35 @@ struct window {
 	uint8_t buf[WINDOW];
 };
 
-/* Fill the window from vaddr on, a page at a time, as far as memory goes;
- * the first fault is returned only if not even need bytes came. */
-static struct vmc_error *refill(struct window *w, uint64_t vaddr, size_t need)
+/* Up to want bytes at vaddr into buf, a piece at a time, as far as memory
+ * goes: how many came. *err is the fault that stopped it, or NULL (all
+ * came, or the next would wrap past 2^64). */
+static size_t read_as_far(vmc_vread_fn read, void *ctx, uint64_t vaddr,
+			  uint8_t *buf, size_t want, struct vmc_error **err)
 {
-	w->base = vaddr;
-	w->len = 0;
-	struct vmc_error *err = NULL;
-	while (w->len < WINDOW) {
-		uint64_t va = vaddr + w->len;
+	size_t got = 0;
+	*err = NULL;
+	while (got < want) {
+		uint64_t va = vaddr + got;
 		if (va < vaddr)			/* wrapped past 2^64 */
 			break;
 		size_t piece = READ_PIECE - (size_t)(va & (READ_PIECE - 1));
-		if (piece > WINDOW - w->len)
-			piece = WINDOW - w->len;
-		err = w->read(w->ctx, va, w->buf + w->len, piece);
-		if (err)
+		if (piece > want - got)
+			piece = want - got;
+		if ((*err = read(ctx, va, buf + got, piece)))
 			break;
-		w->len += piece;
+		got += piece;
 	}
+	return got;
+}
+
+/* Fill the window from vaddr on, as far as memory goes; the first fault is
+ * returned only if not even need bytes came. */
+static struct vmc_error *refill(struct window *w, uint64_t vaddr, size_t need)
+{
+	struct vmc_error *err;
+	w->base = vaddr;
+	w->len = read_as_far(w->read, w->ctx, vaddr, w->buf, WINDOW, &err);
 	if (w->len >= need) {
 		vmc_error_free(err);
 		return NULL;
@@ -176,18 +186,8 @@ static struct vmc_error *read_tokens(struct window *w,
 	tk->table = malloc(want);
 	if (!tk->table)
 		return vmc_error_nomem();
-	while (tk->len < want) {
-		uint64_t va = loc->token_table + tk->len;
-		if (va < loc->token_table)
-			break;			/* wrapped past 2^64 */
-		size_t piece = READ_PIECE - (size_t)(va & (READ_PIECE - 1));
-		if (piece > want - tk->len)
-			piece = want - tk->len;
-		err = w->read(w->ctx, va, tk->table + tk->len, piece);
-		if (err)
-			break;
-		tk->len += piece;
-	}
+	tk->len = read_as_far(w->read, w->ctx, loc->token_table,
+			      (uint8_t *)tk->table, want, &err);
 	if (tk->len <= last)
 		return err ? vmc_error_prefix(err, "kallsyms_token_table")
 			   : vmc_error_new(VMC_ERR_FORMAT, "kallsyms_token_table wraps past the "

@@ -11,6 +11,8 @@
 #   not_run NAME WHY                       a test this machine cannot run:
 #                                          one line saying so, not a pass
 #   faulty VMC_FAULT_X=V... CMD...         CMD under tests/shim/faults.c
+#   make_tmpdir VAR                        a scratch directory, removed when
+#                                          the run ends (never trap EXIT)
 #
 # Goldens: with UPDATE=1 in the environment (`make check-cli UPDATE=1`),
 # `expect` does not compare: it checks the exit status, then (re)writes
@@ -26,6 +28,21 @@ VT=${VMCORE_TOOL:?set VMCORE_TOOL}
 FX=$(cd "${FIXTURES:?set FIXTURES}" && pwd)
 PY=${PYTHON:-/usr/bin/python3}
 case $VT in /*) ;; *) VT=$PWD/$VT ;; esac
+
+# Temporary files: all under one directory per run, removed when the shell
+# exits, however it exits (one EXIT trap for every test: tests set none of
+# their own, which would replace it). TMPDIR points there too, so what the
+# tool and helpers make with mktemp goes with it.
+CLI_TMP=$(mktemp -d "${TMPDIR:-/tmp}/vmc-cli.XXXXXX") || exit 2
+trap 'rm -rf "$CLI_TMP"' EXIT
+export TMPDIR=$CLI_TMP
+
+# make_tmpdir VAR: a new empty directory, removed at exit; its path in VAR.
+make_tmpdir() {
+	local d
+	d=$(mktemp -d "$CLI_TMP/$1.XXXXXX") || return 1
+	printf -v "$1" '%s' "$d"
+}
 
 ok()  { pass=$((pass + 1)); }
 bad() {
@@ -73,7 +90,7 @@ expect() {
 		return
 	fi
 	golden_used[$name]=1
-	out=$(mktemp)
+	out=$(mktemp "$CLI_TMP/out.XXXXXX")
 	run_in_fixtures "$@" >"$out"; rc=$?
 	if [ "$rc" != "$status" ]; then
 		bad "$name" "exit status $rc, expected $status" "command: $*" "$(cat "$out")"

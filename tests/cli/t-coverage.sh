@@ -123,7 +123,7 @@ tty_probe=$( (script -qec true /dev/null) </dev/null 2>&1 ); tty_rc=$?
 if [ "$tty_rc" != 0 ]; then
 	not_run coverage-tty "script(1) cannot make a pseudo-terminal here: ${tty_probe:-exit $tty_rc}"
 else
-	T=$(mktemp -d)
+	make_tmpdir T
 	cov_tty "$T/color" env -u NO_COLOR TERM=xterm "$VT" remap --dry-run --coverage -q $C
 	if grep -q $'\033\[32m=' "$T/color" && grep -q $'\033\[35mK' "$T/color" &&
 	   grep -q $'\033\[0m|' "$T/color"; then

@@ -21,7 +21,7 @@ else
 fi
 
 # make install honours PREFIX and DESTDIR, and installs binary and man page.
-inst=$(mktemp -d)
+make_tmpdir inst
 # (a clean environment: under `make check` MAKEFLAGS would carry the outer
 # make's variables, such as BUILD and SANITIZE, into this one)
 if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$(dirname "${BASH_SOURCE[0]}")/../.." \

@@ -29,3 +29,29 @@ expect_json info-json-notes '[n["label"] for n in d["notes"]] == ["NT_PRSTATUS",
 # JSON escapes what a guest writes: a note name with a quote and a newline.
 expect_json info-json-undescribed 'd["undescribed"][0]["size"] == "0x0000000000010000"' \
 	"$VT" --json info paging-true.core
+# remap and convert pad from the notes to the data's alignment with zeros:
+# padding, not file data that no PT_LOAD places.
+make_tmpdir info_tmp
+for info_out in gdb:x86-4level gdb:sample-x86_64 crash:sample-x86_64 \
+		gdb:kallsyms-i386 crash:coverage-x86_64 convert:x86-4level; do
+	info_kind=${info_out%%:*} info_in=${info_out#*:}
+	info_elf=$info_tmp/$info_kind-$info_in.elf
+	if [ "$info_kind" = convert ]; then
+		(cd "$FX" && "$VT" convert -q "$info_in.core" -o "$info_elf")
+	else
+		(cd "$FX" && "$VT" remap -q --layout="$info_kind" "$info_in.core" -o "$info_elf")
+	fi
+	expect_json "info-undescribed-none-$info_kind-$info_in" 'd["undescribed"] == []' \
+		"$VT" --json info "$info_elf"
+	got=$(cd "$FX" && "$VT" info "$info_elf" 2>&1); rc=$?
+	[ "$rc" = 0 ] && [ "${got#*undescribed}" = "$got" ] && ok ||
+		bad "info-undescribed-none-text-$info_kind-$info_in" "exit $rc" \
+			"$(printf '%s\n' "$got" | grep undescribed)"
+done
+# Padding that is not all zeros is file data no PT_LOAD places.
+info_elf=$info_tmp/gdb-x86-4level.elf
+info_data=$(cd "$FX" && "$VT" --json info "$info_elf" |
+	"$PY" -c 'import json, sys; print(int(json.load(sys.stdin)["ram"][0]["file_offset"], 16))')
+printf '\377' | dd of="$info_elf" bs=1 seek=$((info_data - 1)) conv=notrunc status=none
+expect_grep info-undescribed-nonzero-padding 0 "undescribed file data: 0x[0-9a-f]+ bytes at offset 0x[0-9a-f]+ \(no PT_LOAD places it\)" \
+	"$VT" info "$info_elf"

@@ -7,7 +7,7 @@ S=sample-x86_64.core
 B=x86_64-basic.core
 BANNER_VA=0xffffffff97d61900	# linux_banner (t-walk.sh)
 BANNER_PA=0x17361900
-LT=$(mktemp -d)
+make_tmpdir LT
 
 have_tools=1
 for t in lz4 gzip; do

@@ -6,7 +6,7 @@
 reflink_try() {
 	[ "$(id -u)" = 0 ] || { why="not root"; return 1; }
 	command -v mkfs.xfs >/dev/null || { why="no mkfs.xfs (apt-get install xfsprogs)"; return 1; }
-	RL=$(mktemp -d) || return 1
+	make_tmpdir RL || return 1
 	truncate -s 300M "$RL/xfs.img" && mkfs.xfs -q -m reflink=1 "$RL/xfs.img" 2>"$RL/err" &&
 		mkdir "$RL/mnt" && mount -o loop "$RL/xfs.img" "$RL/mnt" 2>>"$RL/err" ||
 		{ why="cannot make and mount a loop XFS: $(head -1 "$RL/err")"; rm -rf "$RL"; return 1; }

@@ -1,8 +1,7 @@
 # remap: layouts, invariants checked with readelf (an independent reader),
 # RAM byte for byte, refusals, a full disk, stop signals during the write,
 # and --in-place killed at each step (faults from tests/shim/faults.c).
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+make_tmpdir T
 F4=x86-4level.core
 
 # Invariants of any output: phdrs at 64, PT_NOTE first with the input's notes
@@ -369,7 +368,6 @@ if [ -n "${VMC_FAULTS:-}" ] && [ -r "$VMC_FAULTS" ]; then
 else
 	not_run remap-inplace-again-killed "VMC_FAULTS is not set"
 fi
-trap - EXIT
 rm -rf "$T"
 
 # KPTI: CPU 0's CR3 is a user PGD without the kernel; remap takes the kernel
@@ -379,7 +377,7 @@ expect_json remap-kpti 'sorted((s["vaddr"], s["paddr"]) for s in d["segments"] i
 
 # A remap whose page tables map (almost) nothing is an error that says which
 # root was walked, what it saw and what to try; --force-empty writes it.
-T2=$(mktemp -d)
+make_tmpdir T2
 expect_grep remap-empty 2 'the page tables map 0 of the 4M of RAM \(under 1%\): root CPU 0 CR3 0x1000, 4-level .*try --cpu N, --cr3 PADDR or --swapper, or --force-empty' \
 	"$VT" remap dense.core -o "$T2/empty.elf"
 [ ! -e "$T2/empty.elf" ] && [ -z "$(ls -A "$T2")" ] && ok || bad remap-empty-nothing-left "$(ls -A "$T2")"
@@ -400,7 +398,7 @@ n_fold=$(cd "$FX" && "$VT" remap --dry-run --json sample-x86_64.core | "$PY" -c 
 n_keep=$(cd "$FX" && "$VT" remap --dry-run --json --keep-aliases sample-x86_64.core | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["summary"]["count"])')
 [ -n "$n_fold" ] && [ "$n_fold" -le 1000 ] && [ -n "$n_keep" ] && [ "$n_keep" -gt 65536 ] && ok ||
 	bad remap-fold-aliases "default $n_fold PT_LOADs, --keep-aliases $n_keep"
-T3=$(mktemp -d)
+make_tmpdir T3
 expect_grep remap-fold-summary 0 '65535 aliases of 1 physical range mapped 256 times or more left out' \
 	"$VT" remap sample-x86_64.core -o "$T3/fold.elf"
 rm -rf "$T3"

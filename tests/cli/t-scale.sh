@@ -4,7 +4,7 @@
 # speed is measured by bench/ranges-bench.sh.
 SCALE_N=60000
 SCALE=scale-$SCALE_N.core
-scale_tmp=$(mktemp -d)
+make_tmpdir scale_tmp
 
 # scale_run NAME OUT CMD...: CMD's stdout into OUT under the hang guard;
 # true when it exited 0.

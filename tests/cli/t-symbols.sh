@@ -6,7 +6,7 @@
 # when its build-id differs; the KASLR offset from KERNELOFFSET, from
 # SYMBOL(_stext) less the vmlinux's _stext, and from the page tables; the
 # gdb command line of remap and `vmcore-tool gdb`.
-TS=$(mktemp -d)
+make_tmpdir TS
 S=sample-x86_64.core
 SAMPLE_ID=eb4fbcd037e7253717950bf2b93bd5566f47c56f
 sbanner=$(sed -n 's/^#   \(Linux version .*\)$/\1/p' "$(dirname "${BASH_SOURCE[0]}")/../fixtures/sample-x86_64.core.txt")

@@ -31,6 +31,18 @@ expect_grep read-not-ram 2 'physical address 0xfe000000 is not in the RAM map' \
 	"$VT" read --phys $S 0xfe000000 16
 expect_grep read-wrap 64 'run past the end of the address space' \
 	"$VT" read --phys $S 0xfffffffffffffff0 0x20
+# The read stops at the first byte it cannot read, after what precedes it:
+# 1 when the page tables do not map it, 2 when the dump has no data there.
+expect read-stop-not-mapped 1 "$VT" read $S 0x4ffff8 16
+expect read-stop-not-in-dump 2 "$VT" read $S 0xffffffffff5fc000 16
+expect read-stop-phys-not-in-dump 2 "$VT" read --phys x86_64-basic.core 0x1ffff8 16
+expect_grep read-help-exit 0 'exit status 1 when the page tables do not map its virtual address, 2 when the dump has no data at its physical address \(mapped, or given with --phys\)' \
+	sh -c '"$1" read --help | tr -s "\n " "  "' sh "$VT"
+read_man=$(sed 's/\\-/-/g; s/^\.[A-Z]* //' "$(dirname "${BASH_SOURCE[0]}")/../../man/vmcore-tool.1" | tr '\n' ' ')
+case $read_man in
+*"exit status 1 when the page tables do not map its virtual address, 2 when the dump has no data at its physical address (mapped, or given with --phys"*) ok ;;
+*) bad read-man-exit "man/vmcore-tool.1's read does not give the exit statuses as read --help does" ;;
+esac
 
 # maps: one root's merged ranges; the halves add up; --swapper is CPU 0's
 # kernel half (the kernel half of every mm is the kernel's).

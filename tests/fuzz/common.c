@@ -119,6 +119,134 @@ uint64_t fuzz_le64(const uint8_t *p, size_t n)
 	return v;
 }
 
+/* ---- a core around fuzzed RAM ---------------------------------------------------- */
+
+#define CORE_PAGE 4096u
+
+void fuzz_qemu_cpu_state(uint8_t desc[FUZZ_QEMU_DESCSZ], uint64_t cr0,
+			 uint64_t cr3, uint64_t cr4, uint32_t cs_flags)
+{
+	memset(desc, 0, FUZZ_QEMU_DESCSZ);
+	vmc_put32(desc, 1, false);			/* version */
+	vmc_put32(desc + 4, FUZZ_QEMU_DESCSZ, false);	/* size */
+	vmc_put32(desc + 160, cs_flags, false);		/* cs.flags */
+	vmc_put64(desc + 392, cr0, false);		/* cr[0] */
+	vmc_put64(desc + 392 + 3 * 8, cr3, false);
+	vmc_put64(desc + 392 + 4 * 8, cr4, false);
+}
+
+static size_t align4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+/* One note at p (zeroed): {namesz, descsz, type}, name, desc, padded. */
+static size_t put_note(uint8_t *p, const struct fuzz_note *n)
+{
+	size_t namesz = strlen(n->name) + 1;
+	vmc_put32(p, (uint32_t)namesz, false);
+	vmc_put32(p + 4, (uint32_t)n->descsz, false);
+	vmc_put32(p + 8, n->type, false);
+	memcpy(p + 12, n->name, namesz);
+	size_t d = 12 + align4(namesz);
+	if (n->descsz)
+		memcpy(p + d, n->desc, n->descsz);
+	return d + align4(n->descsz);
+}
+
+/* The ELF header and the two program headers. */
+static void put_headers(uint8_t *h, const struct fuzz_core_spec *s,
+			uint64_t notes_off, uint64_t notes_sz, uint64_t ram_off,
+			uint64_t ram_sz)
+{
+	size_t ehsz = s->elf32 ? sizeof(Elf32_Ehdr) : sizeof(Elf64_Ehdr);
+	size_t phsz = s->elf32 ? sizeof(Elf32_Phdr) : sizeof(Elf64_Phdr);
+	memcpy(h, ELFMAG, SELFMAG);
+	h[EI_CLASS] = s->elf32 ? ELFCLASS32 : ELFCLASS64;
+	h[EI_DATA] = ELFDATA2LSB;
+	h[EI_VERSION] = EV_CURRENT;
+	vmc_put16(h + 16, ET_CORE, false);
+	vmc_put16(h + 18, s->machine, false);
+	vmc_put32(h + 20, EV_CURRENT, false);
+	uint8_t *note = h + ehsz, *load = note + phsz;
+	if (s->elf32) {
+		vmc_put32(h + 28, (uint32_t)ehsz, false);	/* e_phoff */
+		vmc_put16(h + 40, (uint16_t)ehsz, false);	/* e_ehsize */
+		vmc_put16(h + 42, (uint16_t)phsz, false);
+		vmc_put16(h + 44, 2, false);			/* e_phnum */
+		vmc_put32(note, PT_NOTE, false);
+		vmc_put32(note + 4, (uint32_t)notes_off, false);
+		vmc_put32(note + 16, (uint32_t)notes_sz, false);
+		vmc_put32(note + 20, (uint32_t)notes_sz, false);
+		vmc_put32(load, PT_LOAD, false);
+		vmc_put32(load + 4, (uint32_t)ram_off, false);
+		vmc_put32(load + 8, (uint32_t)s->ram_base, false);
+		vmc_put32(load + 12, (uint32_t)s->ram_base, false);
+		vmc_put32(load + 16, (uint32_t)ram_sz, false);
+		vmc_put32(load + 20, (uint32_t)ram_sz, false);
+		return;
+	}
+	vmc_put64(h + 32, ehsz, false);				/* e_phoff */
+	vmc_put16(h + 52, (uint16_t)ehsz, false);
+	vmc_put16(h + 54, (uint16_t)phsz, false);
+	vmc_put16(h + 56, 2, false);
+	vmc_put32(note, PT_NOTE, false);
+	vmc_put64(note + 8, notes_off, false);
+	vmc_put64(note + 32, notes_sz, false);
+	vmc_put64(note + 40, notes_sz, false);
+	vmc_put32(load, PT_LOAD, false);
+	vmc_put64(load + 8, ram_off, false);
+	vmc_put64(load + 16, s->ram_base, false);
+	vmc_put64(load + 24, s->ram_base, false);
+	vmc_put64(load + 32, ram_sz, false);
+	vmc_put64(load + 40, ram_sz, false);
+}
+
+void fuzz_core_build(const struct fuzz_core_spec *s, struct fuzz_core *out)
+{
+	static uint8_t *buf;
+	static size_t cap;
+	size_t ehsz = s->elf32 ? sizeof(Elf32_Ehdr) : sizeof(Elf64_Ehdr);
+	size_t phsz = s->elf32 ? sizeof(Elf32_Phdr) : sizeof(Elf64_Phdr);
+	size_t notes_off = ehsz + 2 * phsz, notes_sz = 0;
+	for (size_t i = 0; i < s->nnotes; i++)
+		notes_sz += 12 + align4(strlen(s->notes[i].name) + 1) +
+			    align4(s->notes[i].descsz);
+	size_t ram_off = (notes_off + notes_sz + CORE_PAGE - 1) &
+			 ~(size_t)(CORE_PAGE - 1);
+	size_t ram_sz = s->data_at + s->data_len;
+	size_t total = ram_off + ram_sz;
+	if (total > cap) {
+		free(buf);
+		cap = total;
+		if (!(buf = malloc(cap)))
+			abort();
+	}
+	memset(buf, 0, ram_off + s->data_at);
+	put_headers(buf, s, notes_off, notes_sz, ram_off, ram_sz);
+	uint8_t *p = buf + notes_off;
+	for (size_t i = 0; i < s->nnotes; i++)
+		p += put_note(p, &s->notes[i]);
+	memcpy(buf + ram_off + s->data_at, s->data, s->data_len);
+	*out = (struct fuzz_core){ .bytes = buf, .size = total,
+				   .ram = buf + ram_off };
+}
+
+struct vmc_source *fuzz_core_open_built(const struct fuzz_core *core,
+					const struct vmc_open_opts *opts,
+					struct vmc_warnings *ws)
+{
+	struct vmc_source *src = NULL;
+	struct vmc_error *err = vmc_source_open_memory(core->bytes, core->size,
+						       "fuzz-input", opts, ws,
+						       &src);
+	if (err)
+		fprintf(stderr, "the harness's core does not open: %s\n",
+			err->msg);
+	FUZZ_CHECK(err == NULL && src != NULL);
+	return src;
+}
+
 /* ---- the plan's contract ------------------------------------------------------- */
 
 struct iv {
@@ -347,6 +475,24 @@ void fuzz_check_plan(const struct vmc_dump *d, const struct vmc_plan_opts *o,
 		check_crash_order(plan);
 	if (plan->layout == VMC_LAYOUT_CRASH || !o->no_filler)
 		check_covered(d, plan, plan->elf_class == ELFCLASS32);
+}
+
+bool fuzz_plan_build(const struct vmc_dump *d, const struct vmc_plan_opts *o,
+		     struct vmc_plan *plan)
+{
+	struct vmc_warnings ws;
+	fuzz_warnings_init(&ws);
+	struct vmc_error *err = vmc_plan_build(d, o, &ws, plan);
+	if (err) {
+		FUZZ_CHECK(err->code != VMC_ERR_NOT_FOUND);
+		/* The plan is finished on error: nothing to free, and no
+		 * leak if it was. */
+		FUZZ_CHECK(plan->segs.v == NULL && plan->copies.v == NULL);
+		fuzz_error_free(err);
+		return false;
+	}
+	fuzz_check_plan(d, o, plan);
+	return true;
 }
 
 /* ---- translations ------------------------------------------------------------------ */

@@ -63,6 +63,59 @@ struct vmc_source *fuzz_core_open(const uint8_t *data, size_t size,
  */
 bool fuzz_skip_known(const char *finding);
 
+/* ---- a core around fuzzed RAM (the structure-aware harnesses) ---------------- */
+
+/* One ELF note: its name (namesz counts the NUL), type and descriptor. */
+struct fuzz_note {
+	const char *name;
+	uint32_t type;
+	const void *desc;
+	size_t descsz;
+};
+
+/* QEMUCPUState, version 1 (target/i386/arch_dump.c): the desc of a
+ * "QEMU" note. */
+#define FUZZ_QEMU_DESCSZ 440
+
+/* A QEMUCPUState with CR0, CR3, CR4 and CS's descriptor flags (bits 8-23)
+ * set, all else zero (layout in tests/mkcore.py). */
+void fuzz_qemu_cpu_state(uint8_t desc[FUZZ_QEMU_DESCSZ], uint64_t cr0,
+			 uint64_t cr3, uint64_t cr4, uint32_t cs_flags);
+
+/* What QEMU's dump-guest-memory writes for a guest with one RAM block. */
+struct fuzz_core_spec {
+	uint16_t machine;		/* e_machine: EM_X86_64, EM_386, ... */
+	bool elf32;			/* ELFCLASS32, else ELFCLASS64 */
+	const struct fuzz_note *notes;	/* the PT_NOTE's, in order */
+	size_t nnotes;
+	uint64_t ram_base;		/* the PT_LOAD's p_paddr and p_vaddr */
+	uint64_t data_at;		/* RAM: data_at zero bytes, then data */
+	const uint8_t *data;
+	size_t data_len;
+};
+
+/* A built core; bytes is reused by the next fuzz_core_build(). */
+struct fuzz_core {
+	uint8_t *bytes;
+	size_t size;
+	uint8_t *ram;			/* its RAM, for the caller to add to */
+};
+
+/*
+ * The core of spec, little-endian: the ELF header, two program headers, a
+ * PT_NOTE with the notes (4-byte aligned), and at the next page a PT_LOAD
+ * of data_at + data_len bytes of RAM at ram_base. The caller may write
+ * into ram[0, data_at) (page tables) before opening it.
+ */
+void fuzz_core_build(const struct fuzz_core_spec *spec, struct fuzz_core *out);
+
+/* Open a core that fuzz_core_build() made, with opts (NULL: as the CLI
+ * does): it is valid, so the library must take it (a failure is a
+ * finding). */
+struct vmc_source *fuzz_core_open_built(const struct fuzz_core *core,
+					const struct vmc_open_opts *opts,
+					struct vmc_warnings *ws);
+
 /* A little-endian u64 from up to 8 bytes at p (fewer read as zeros). */
 uint64_t fuzz_le64(const uint8_t *p, size_t n);
 
@@ -78,6 +131,12 @@ uint64_t fuzz_le64(const uint8_t *p, size_t n);
  */
 void fuzz_check_plan(const struct vmc_dump *d, const struct vmc_plan_opts *o,
 		     const struct vmc_plan *plan);
+
+/* vmc_plan_build(), checked: an error is no negative answer and leaves
+ * nothing to free; a plan keeps its contract (fuzz_check_plan). True when
+ * *plan was built: the caller finishes it. */
+bool fuzz_plan_build(const struct vmc_dump *d, const struct vmc_plan_opts *o,
+		     struct vmc_plan *plan);
 
 /* A translation's trace agrees with itself: levels count down from the
  * form's root level, a mapping's paddr is its leaf's base plus the offset,

@@ -81,19 +81,9 @@ static void check_coverage(const struct vmc_dump *d,
 
 static void one_plan(const struct vmc_dump *d, const struct vmc_plan_opts *o)
 {
-	struct vmc_warnings ws;
-	fuzz_warnings_init(&ws);
 	struct vmc_plan plan;
-	struct vmc_error *err = vmc_plan_build(d, o, &ws, &plan);
-	if (err) {
-		FUZZ_CHECK(err->code != VMC_ERR_NOT_FOUND);
-		/* The plan is finished on error: nothing to free, and no
-		 * leak if it was. */
-		FUZZ_CHECK(plan.segs.v == NULL && plan.copies.v == NULL);
-		fuzz_error_free(err);
+	if (!fuzz_plan_build(d, o, &plan))
 		return;
-	}
-	fuzz_check_plan(d, o, &plan);
 	check_coverage(d, o, &plan);
 	if (plan.elf_class == ELFCLASS64)
 		FUZZ_CHECK(plan.segs.n - plan.nnotes == plan.stats.virtual_segs +

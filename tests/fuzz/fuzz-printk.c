@@ -26,17 +26,12 @@
 #include "../../src/report/report.h"
 
 #define CTL		4
-#define PAGE		4096u
 #define RING_PADDR	0x100000u
 #define RING_VA		UINT64_C(0xffff888000100000)
 #define MAX_RAM		(RING_PADDR + (2u << 20))
-#define QEMU_DESCSZ	440
 
-static uint8_t *core;
-static size_t core_cap;
 static FILE *devnull;
 
-static void put32(uint8_t *p, uint32_t v) { vmc_put32(p, v, false); }
 static void put64(uint8_t *p, uint64_t v) { vmc_put64(p, v, false); }
 
 /* The VMCOREINFO lines mkcore writes for a ring (tests/mkcore.py
@@ -100,7 +95,9 @@ static size_t perturb(char *text, size_t len, unsigned which, unsigned value,
 	return newlen;
 }
 
-static size_t build(const uint8_t *c, const uint8_t *ram, size_t len)
+/* The core around ram[0, len), which goes at RING_PADDR. */
+static void build(const uint8_t *c, const uint8_t *ram, size_t len,
+		  struct fuzz_core *out)
 {
 	bool logbuf = c[0] & 1;
 	unsigned ls = c[0] & 2 ? 4 : 8;
@@ -112,65 +109,21 @@ static size_t build(const uint8_t *c, const uint8_t *ram, size_t len)
 	if (c[1])
 		tlen = perturb(text, tlen, c[1] - 1u, c[2] * 8u + c[3] % 8u,
 			       sizeof(text));
-	size_t ramsz = RING_PADDR + len;
-	size_t notes_off = sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr);
-	size_t qemu_sz = 12 + 8 + QEMU_DESCSZ;
-	size_t vi_sz = 12 + 12 + ((tlen + 3) & ~(size_t)3);
-	size_t notes_sz = qemu_sz + vi_sz;
-	size_t ram_off = (notes_off + notes_sz + PAGE - 1) & ~(size_t)(PAGE - 1);
-	size_t total = ram_off + ramsz;
-	if (total > core_cap) {
-		free(core);
-		core_cap = total;
-		if (!(core = malloc(core_cap)))
-			abort();
-	}
-	memset(core, 0, ram_off + RING_PADDR);
-	uint8_t *h = core;
-	memcpy(h, ELFMAG, SELFMAG);
-	h[EI_CLASS] = ELFCLASS64;
-	h[EI_DATA] = ELFDATA2LSB;
-	h[EI_VERSION] = EV_CURRENT;
-	vmc_put16(h + 16, ET_CORE, false);
-	vmc_put16(h + 18, EM_X86_64, false);
-	put32(h + 20, EV_CURRENT);
-	put64(h + 32, sizeof(Elf64_Ehdr));
-	vmc_put16(h + 52, sizeof(Elf64_Ehdr), false);
-	vmc_put16(h + 54, sizeof(Elf64_Phdr), false);
-	vmc_put16(h + 56, 2, false);
-	uint8_t *ph = h + sizeof(Elf64_Ehdr);
-	put32(ph, PT_NOTE);
-	put64(ph + 8, notes_off);
-	put64(ph + 32, notes_sz);
-	put64(ph + 40, notes_sz);
-	ph += sizeof(Elf64_Phdr);
-	put32(ph, PT_LOAD);
-	put64(ph + 8, ram_off);
-	put64(ph + 32, ramsz);
-	put64(ph + 40, ramsz);
-	/* The QEMU note: CR0.PG, CR4.PAE, CS.L, CR3 0x1000 (QEMUCPUState). */
-	uint8_t *q = core + notes_off;
-	put32(q, 5);
-	put32(q + 4, QEMU_DESCSZ);
-	memcpy(q + 12, "QEMU", 5);
-	uint8_t *d = q + 20;
-	put32(d, 1);
-	put32(d + 4, QEMU_DESCSZ);
-	put32(d + 160, 0x209b00);
-	put64(d + 392, 0x80050033);
-	put64(d + 392 + 24, 0x1000);
-	put64(d + 392 + 32, 0x20);
-	uint8_t *v = q + qemu_sz;
-	put32(v, 11);
-	put32(v + 4, (uint32_t)tlen);
-	memcpy(v + 12, "VMCOREINFO", 11);
-	memcpy(v + 24, text, tlen);
+	/* CR0.PG, CR4.PAE, CS.L, CR3 0x1000. */
+	uint8_t cpu[FUZZ_QEMU_DESCSZ];
+	fuzz_qemu_cpu_state(cpu, 0x80050033, 0x1000, 0x20, 0x209b00);
+	const struct fuzz_note notes[] = {
+		{ "QEMU", 0, cpu, sizeof(cpu) },
+		{ "VMCOREINFO", 0, text, tlen },
+	};
+	struct fuzz_core_spec spec = {
+		.machine = EM_X86_64, .notes = notes, .nnotes = 2,
+		.data_at = RING_PADDR, .data = ram, .data_len = len,
+	};
+	fuzz_core_build(&spec, out);
 	/* Page tables: the direct map. */
-	uint8_t *r = core + ram_off;
-	put64(r + 0x1000 + 273 * 8, 0x2003);
-	put64(r + 0x2000, 0x83);
-	memcpy(r + RING_PADDR, ram, len);
-	return total;
+	put64(out->ram + 0x1000 + 273 * 8, 0x2003);
+	put64(out->ram + 0x2000, 0x83);
 }
 
 struct seen {
@@ -200,20 +153,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!devnull && !(devnull = fopen("/dev/null", "w")))
 		abort();
-	size_t n = build(data, data + CTL, size - CTL);
+	struct fuzz_core core;
+	build(data, data + CTL, size - CTL, &core);
 	struct vmc_warnings ws;
 	fuzz_warnings_init(&ws);
 	struct vmc_open_opts oo = { .no_scan = true };
-	struct vmc_source *src = NULL;
-	struct vmc_error *err = vmc_source_open_memory(core, n, "fuzz-input", &oo,
-						       &ws, &src);
-	/* The harness built a valid core: the reader must take it. */
-	FUZZ_CHECK(err == NULL && src != NULL);
+	struct vmc_source *src = fuzz_core_open_built(&core, &oo, &ws);
 	const struct vmc_dump *d = vmc_source_dump(src);
 	FUZZ_CHECK(d->vmcoreinfo != NULL);
 	struct seen s = {0};
 	struct vmc_printk_stats st;
-	err = vmc_kernel_dmesg(d, check_record, &s, &ws, &st);
+	struct vmc_error *err = vmc_kernel_dmesg(d, check_record, &s, &ws, &st);
 	if (err) {
 		fuzz_error_free(err);
 	} else {

@@ -26,81 +26,38 @@
 #include "../../src/kernel/kernel.h"
 
 #define CTL		2
-#define PAGE		4096u
 #define FUZZ_AT		0x100000u
 #define MAX_FUZZ	(4u << 20)
-#define QEMU_DESCSZ	440
 #define PRSTATUS_A64	392
 
-static uint8_t *core;
-static size_t core_cap;
-
-static void put32(uint8_t *p, uint32_t v) { vmc_put32(p, v, false); }
 static void put64(uint8_t *p, uint64_t v) { vmc_put64(p, v, false); }
 
 static const char note_text[] = "OSRELEASE=6.1.0-note\nPAGESIZE=4096\n";
 
-static size_t build(const uint8_t *c, const uint8_t *ram, size_t len)
+/* The core around ram[0, len), which goes at FUZZ_AT. */
+static void build(const uint8_t *c, const uint8_t *ram, size_t len,
+		  struct fuzz_core *out)
 {
 	bool a64 = c[0] & 1, with_note = c[0] & 2;
-	uint64_t base = a64 ? 0x40000000 : 0;
-	size_t ramsz = FUZZ_AT + len;
-	size_t notes_off = sizeof(Elf64_Ehdr) + 2 * sizeof(Elf64_Phdr);
-	size_t cpu_sz = a64 ? 12 + 8 + PRSTATUS_A64 : 12 + 8 + QEMU_DESCSZ;
-	size_t vi_sz = with_note ? 24 + ((sizeof(note_text) - 1 + 3) & ~(size_t)3) : 0;
-	size_t notes_sz = cpu_sz + vi_sz;
-	size_t ram_off = (notes_off + notes_sz + PAGE - 1) & ~(size_t)(PAGE - 1);
-	size_t total = ram_off + ramsz;
-	if (total > core_cap) {
-		free(core);
-		core_cap = total;
-		if (!(core = malloc(core_cap)))
-			abort();
-	}
-	memset(core, 0, ram_off + FUZZ_AT);
-	uint8_t *h = core;
-	memcpy(h, ELFMAG, SELFMAG);
-	h[EI_CLASS] = ELFCLASS64;
-	h[EI_DATA] = ELFDATA2LSB;
-	h[EI_VERSION] = EV_CURRENT;
-	vmc_put16(h + 16, ET_CORE, false);
-	vmc_put16(h + 18, a64 ? EM_AARCH64 : EM_X86_64, false);
-	put32(h + 20, EV_CURRENT);
-	put64(h + 32, sizeof(Elf64_Ehdr));
-	vmc_put16(h + 52, sizeof(Elf64_Ehdr), false);
-	vmc_put16(h + 54, sizeof(Elf64_Phdr), false);
-	vmc_put16(h + 56, 2, false);
-	uint8_t *ph = h + sizeof(Elf64_Ehdr);
-	put32(ph, PT_NOTE);
-	put64(ph + 8, notes_off);
-	put64(ph + 32, notes_sz);
-	put64(ph + 40, notes_sz);
-	ph += sizeof(Elf64_Phdr);
-	put32(ph, PT_LOAD);
-	put64(ph + 8, ram_off);
-	put64(ph + 16, base);
-	put64(ph + 24, base);
-	put64(ph + 32, ramsz);
-	put64(ph + 40, ramsz);
-	uint8_t *n = core + notes_off;
-	if (a64) {
-		/* NT_PRSTATUS, aarch64 layout: the registers do not matter. */
-		put32(n, 5);
-		put32(n + 4, PRSTATUS_A64);
-		put32(n + 8, NT_PRSTATUS);
-		memcpy(n + 12, "CORE", 5);
-	} else {
-		put32(n, 5);
-		put32(n + 4, QEMU_DESCSZ);
-		memcpy(n + 12, "QEMU", 5);
-		uint8_t *d = n + 20;
-		put32(d, 1);
-		put32(d + 4, QEMU_DESCSZ);
-		put32(d + 160, 0x209b00);		/* CS.L */
-		put64(d + 392, 0x80050033);
-		put64(d + 392 + 24, 0x1000);		/* CR3 */
-		put64(d + 392 + 32, 0x20);		/* CR4.PAE */
-		uint8_t *r = core + ram_off;		/* vi-ram's tables */
+	/* AArch64: NT_PRSTATUS, whose registers do not matter; x86_64: CR0.PG,
+	 * CR4.PAE, CS.L, CR3 0x1000. */
+	uint8_t cpu[FUZZ_QEMU_DESCSZ] = {0};
+	if (!a64)
+		fuzz_qemu_cpu_state(cpu, 0x80050033, 0x1000, 0x20, 0x209b00);
+	const struct fuzz_note notes[] = {
+		a64 ? (struct fuzz_note){ "CORE", NT_PRSTATUS, cpu, PRSTATUS_A64 }
+		    : (struct fuzz_note){ "QEMU", 0, cpu, sizeof(cpu) },
+		{ "VMCOREINFO", 0, note_text, sizeof(note_text) - 1 },
+	};
+	struct fuzz_core_spec spec = {
+		.machine = a64 ? EM_AARCH64 : EM_X86_64,
+		.notes = notes, .nnotes = with_note ? 2 : 1,
+		.ram_base = a64 ? 0x40000000 : 0,
+		.data_at = FUZZ_AT, .data = ram, .data_len = len,
+	};
+	fuzz_core_build(&spec, out);
+	if (!a64) {
+		uint8_t *r = out->ram;			/* vi-ram's tables */
 		put64(r + 0x1000 + 511 * 8, 0x2003);
 		put64(r + 0x2000 + 510 * 8, 0x3003);
 		put64(r + 0x3000, 0x83);
@@ -108,15 +65,6 @@ static size_t build(const uint8_t *c, const uint8_t *ram, size_t len)
 		put64(r + 0x1000 + 273 * 8, 0x4003);
 		put64(r + 0x4000, 0x83);
 	}
-	n += cpu_sz;
-	if (with_note) {
-		put32(n, 11);
-		put32(n + 4, sizeof(note_text) - 1);
-		memcpy(n + 12, "VMCOREINFO", 11);
-		memcpy(n + 24, note_text, sizeof(note_text) - 1);
-	}
-	memcpy(core + ram_off + FUZZ_AT, ram, len);
-	return total;
 }
 
 /* The notes of buf, parsed as a reader would. */
@@ -158,14 +106,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size <= CTL || size - CTL > MAX_FUZZ)
 		return 0;
-	size_t n = build(data, data + CTL, size - CTL);
+	struct fuzz_core core;
+	build(data, data + CTL, size - CTL, &core);
 	struct vmc_warnings ws;
 	fuzz_warnings_init(&ws);
 	struct vmc_open_opts oo = { .scan_vmcoreinfo = data[0] & 2 };
-	struct vmc_source *src = NULL;
-	struct vmc_error *err = vmc_source_open_memory(core, n, "fuzz-input", &oo,
-						       &ws, &src);
-	FUZZ_CHECK(err == NULL && src != NULL);
+	struct vmc_source *src = fuzz_core_open_built(&core, &oo, &ws);
 	const struct vmc_dump *d = vmc_source_dump(src);
 	const char *srcd = d->vmcoreinfo_source;
 	if (d->vmcoreinfo && strncmp(srcd, "from RAM", 8) == 0) {
@@ -174,7 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(strlen(vi->raw) == vi->raw_len);
 		FUZZ_CHECK(strncmp(vi->raw, "OSRELEASE=", 10) == 0);
 		char how[600];
-		err = vmc_kernel_validate_vmcoreinfo(d, vi, how, sizeof(how));
+		struct vmc_error *err = vmc_kernel_validate_vmcoreinfo(d, vi, how,
+								      sizeof(how));
 		FUZZ_CHECK(err == NULL);
 		struct vmc_kernel_addition_vec add = {0};
 		err = vmc_kernel_complete(d, &add, &ws);

@@ -4,6 +4,8 @@
 
 #include <stdlib.h>
 
+#include "../../src/open/open.h"
+
 int unit_failed_checks;
 const char *unit_fixtures = "build/fixtures";
 
@@ -14,10 +16,25 @@ const char *unit_fixture(const char *name)
 	return buf;
 }
 
+struct vmc_source *unit_open(const char *path, const struct vmc_open_opts *opts,
+			     struct vmc_warnings *ws)
+{
+	struct vmc_source *src = NULL;
+	struct vmc_error *err = vmc_source_open(path, opts, ws, &src);
+	if (err) {
+		fprintf(stderr, "  %s: %s\n", path, err->msg);
+		vmc_error_free(err);
+		unit_failed_checks++;
+		return NULL;
+	}
+	return src;
+}
+
 static const struct unit_test *const suites[] = {
 	base_tests, elfcore_tests, pagewalk_tests, ptload_tests, symbols_tests,
 	coverage_tests, kdump_tests,
 	input_tests, kernel_tests,
+	gdb_tests,
 };
 
 int main(int argc, char **argv)

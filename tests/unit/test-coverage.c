@@ -253,14 +253,10 @@ static void test_regions_i386(void)
  * vmap_area_list in the fixture's memory (tests/fixtures/coverage-x86_64). */
 static void test_regions_x86_64_kaslr(void)
 {
-	struct vmc_source *src;
-	struct vmc_error *err = vmc_source_open(unit_fixture("coverage-x86_64"), NULL,
-						NULL, &src);
-	CHECK(err == NULL);
-	if (err) {
-		vmc_error_free(err);
+	struct vmc_source *src = unit_open(unit_fixture("coverage-x86_64"), NULL,
+					   NULL);
+	if (!src)
 		return;
-	}
 	const struct vmc_dump *d = vmc_source_dump(src);
 	struct vmc_view v;
 	struct vmc_root_request req = { .cpu = -1 };
@@ -477,14 +473,10 @@ static void test_coverage_many(void)
 /* The fixture: the whole pipeline, counts as its description says. */
 static void test_coverage_fixture(void)
 {
-	struct vmc_source *src;
-	struct vmc_error *err = vmc_source_open(unit_fixture("coverage-x86_64"), NULL,
-						NULL, &src);
-	CHECK(err == NULL);
-	if (err) {
-		vmc_error_free(err);
+	struct vmc_source *src = unit_open(unit_fixture("coverage-x86_64"), NULL,
+					   NULL);
+	if (!src)
 		return;
-	}
 	struct vmc_coverage c;
 	CHECK(vmc_coverage_of_dump(vmc_source_dump(src), NULL, &c) == NULL);
 	check_consistent(&c);

@@ -18,15 +18,8 @@ static struct vmc_source *fixture_src;
 static struct vmc_core *open_fixture(const char *name)
 {
 	quiet_ws = (struct vmc_warnings){0};
-	struct vmc_error *err = vmc_source_open(unit_fixture(name), NULL,
-						&quiet_ws, &fixture_src);
-	if (err) {
-		fprintf(stderr, "  %s: %s\n", name, err->msg);
-		vmc_error_free(err);
-		unit_failed_checks++;
-		return NULL;
-	}
-	return vmc_source_elf(fixture_src);
+	fixture_src = unit_open(unit_fixture(name), NULL, &quiet_ws);
+	return fixture_src ? vmc_source_elf(fixture_src) : NULL;
 }
 
 static void close_fixture(struct vmc_core *core)

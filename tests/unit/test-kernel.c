@@ -13,14 +13,7 @@
 static struct vmc_source *open_raw(const char *name)
 {
 	struct vmc_open_opts o = { .no_scan = true };
-	struct vmc_source *src = NULL;
-	struct vmc_error *err = vmc_source_open(unit_fixture(name), &o, NULL, &src);
-	CHECK(err == NULL);
-	if (err) {
-		fprintf(stderr, "  %s: %s\n", name, err->msg);
-		vmc_error_free(err);
-	}
-	return src;
+	return unit_open(unit_fixture(name), &o, NULL);
 }
 
 struct warn_count {

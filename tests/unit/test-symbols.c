@@ -368,18 +368,9 @@ static void test_kallsyms_hostile(void)
 
 /* ---- names on fixture cores ---------------------------------------------------------- */
 
-static struct vmc_source *open_fixture(const char *name)
-{
-	struct vmc_source *src = NULL;
-	struct vmc_error *err = vmc_source_open(unit_fixture(name), NULL, NULL, &src);
-	CHECK(err == NULL);
-	vmc_error_free(err);
-	return src;
-}
-
 static void test_eval_sample(void)
 {
-	struct vmc_source *src = open_fixture("sample-x86_64");
+	struct vmc_source *src = unit_open(unit_fixture("sample-x86_64"), NULL, NULL);
 	if (!src)
 		return;
 	struct vmc_symbols_opts o = { .no_search = true };
@@ -449,7 +440,7 @@ static void test_kaslr_without_vmlinux(void)
 		{ "aarch64-basic", NULL },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		struct vmc_source *src = open_fixture(cases[i].core);
+		struct vmc_source *src = unit_open(unit_fixture(cases[i].core), NULL, NULL);
 		if (!src)
 			continue;
 		struct vmc_symbols_opts o = { .no_search = true };

@@ -49,11 +49,22 @@ extern const char *unit_fixtures;	/* directory of generated cores */
 /* Path of fixture NAME (without .core) in a static buffer. */
 const char *unit_fixture(const char *name);
 
+struct vmc_source;
+struct vmc_open_opts;
+struct vmc_warnings;
+
+/* Open path (a fixture: unit_fixture(NAME)) as the CLI does, with opts and
+ * ws (either may be NULL): the source, or NULL with the failure counted
+ * and its message shown. */
+struct vmc_source *unit_open(const char *path, const struct vmc_open_opts *opts,
+			     struct vmc_warnings *ws);
+
 extern const struct unit_test base_tests[], elfcore_tests[], pagewalk_tests[],
 	ptload_tests[], symbols_tests[];
 extern const struct unit_test coverage_tests[];
 extern const struct unit_test kdump_tests[];
 extern const struct unit_test kernel_tests[];
 extern const struct unit_test input_tests[];
+extern const struct unit_test gdb_tests[];
 
 #endif
