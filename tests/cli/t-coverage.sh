@@ -85,9 +85,11 @@ assert s["bytes"]["not_mapped"] == s["filler_bytes"] or (s["output_class"] == 32
 assert all(len(r["samples"]) == 64 for r in cov)
 '
 cov_n=0
-for f in "$FX"/*.core; do
+# The committed fixtures only: other tests leave cores of their own in $FX,
+# and the count must not depend on what ran before.
+for f in "$(dirname "${BASH_SOURCE[0]}")"/../fixtures/*.core.txt; do
 	f=${f##*/}
-	case $f in coverage-x86_64.core) ;; scale-*) continue ;; esac
+	f=${f%.txt}
 	out=$(cd "$FX" && "$VT" info --coverage --json -q "$f" 2>/dev/null) || continue
 	if printf '%s' "$out" | "$PY" -c "$cov_sums" 2>"$FX/cov.err"; then
 		ok
