@@ -7,6 +7,7 @@
  * Exit status: 0 success; 1 a negative answer; 2 error; 64 usage.
  */
 #include <argp.h>
+#include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
