@@ -1802,9 +1802,9 @@ static const struct command commands[] = {
 	  cmd_convert, &convert_argp },
 	{ "dmesg", "print the kernel log from the printk ring (VMCOREINFO only)",
 	  cmd_dmesg, &dmesg_argp },
-	{ "gdb", "open a dump in gdb with the vmlinux at the KASLR offset (remapped, cached)",
+	{ "gdb", "remap (cached) and run gdb, the vmlinux at the KASLR offset",
 	  cmd_gdb, &gdb_argp },
-	{ "symbols", "list kernel symbols (kallsyms in the dump, or the vmlinux); resolve names and addresses",
+	{ "symbols", "list kernel symbols; resolve names and addresses",
 	  cmd_symbols, &symbols_argp },
 };
 
