@@ -6,7 +6,8 @@
 #     says plus the KASLR offset (truth.json: kallsyms _stext - System.map
 #     _stext): counted, 0 mismatches, and no name System.map lacks;
 #   - the KASLR offset vmcore-tool finds (KERNELOFFSET; on i386 SYMBOL(_stext)
-#     less the vmlinux's _stext) equals truth's;
+#     less the vmlinux's _stext, and without the vmlinux phys(_stext) less
+#     the setup header's pref_address) equals truth's;
 #   - `read` by name gives what QEMU read through the guest's MMU:
 #     linux_banner (truth "version"), init_uts_ns (sysname, release),
 #     jiffies_64 (truth "jiffies_64_value"); on arm64 and i386 (Debian
