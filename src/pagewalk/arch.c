@@ -50,6 +50,32 @@ void vmc_cpu_paging(const struct vmc_dump *d, const struct vmc_cpu_state *cpu,
 		 vmc_arch_name(d->arch));
 }
 
+enum vmc_cpu_mode vmc_cpu_mode(const struct vmc_cpu_state *cpu)
+{
+	switch (cpu->layout) {
+	case VMC_PRSTATUS_AARCH64:
+		if (!(cpu->have & VMC_CPU_HAVE_PRSTATUS))
+			return VMC_CPU_MODE_UNKNOWN;
+		return (cpu->regs[31] >> 2 & 3) == 0 ? VMC_CPU_MODE_USER
+						      : VMC_CPU_MODE_KERNEL;
+	case VMC_PRSTATUS_X86_64:
+	case VMC_PRSTATUS_I386:
+		if (!(cpu->seg_have & (1u << VMC_SEG_CS)))
+			return VMC_CPU_MODE_UNKNOWN;
+		/* flags hold descriptor bits 8-23: DPL is 13-14. */
+		return (cpu->seg[VMC_SEG_CS].flags >> 13 & 3) == 3
+			       ? VMC_CPU_MODE_USER : VMC_CPU_MODE_KERNEL;
+	default:
+		return VMC_CPU_MODE_UNKNOWN;
+	}
+}
+
+const char *vmc_cpu_mode_name(enum vmc_cpu_mode m)
+{
+	return m == VMC_CPU_MODE_USER ? "user"
+	     : m == VMC_CPU_MODE_KERNEL ? "kernel" : NULL;
+}
+
 struct vmc_error *vmc_view_open(const struct vmc_dump *d,
 				const struct vmc_root_request *req,
 				struct vmc_view *v)

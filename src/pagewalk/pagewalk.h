@@ -495,4 +495,12 @@ size_t vmc_view_halves(const struct vmc_view *v, struct vmc_va_half out[2]);
 void vmc_cpu_paging(const struct vmc_dump *d, const struct vmc_cpu_state *cpu,
 		    struct vmc_paging_choice *out);
 
+/* The privilege the CPU was at when the dump was taken, as the CPU itself
+ * keeps it: AArch64 PSTATE.EL (EL0 is user); x86 the code segment's DPL in
+ * QEMU's note, which is where QEMU keeps the CPL (3 is user). UNKNOWN when
+ * the dump saved neither (an x86 core with no QEMU note). */
+enum vmc_cpu_mode { VMC_CPU_MODE_UNKNOWN, VMC_CPU_MODE_KERNEL, VMC_CPU_MODE_USER };
+enum vmc_cpu_mode vmc_cpu_mode(const struct vmc_cpu_state *cpu);
+const char *vmc_cpu_mode_name(enum vmc_cpu_mode m);	/* "user", "kernel", NULL */
+
 #endif

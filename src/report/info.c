@@ -234,13 +234,17 @@ static const char *name_of(const struct namer *n, uint64_t vaddr, char *buf,
 }
 
 /* "pc 0x... <name+0x1f>" */
+/* A kernel symbol for vaddr, or where the CPU was in user space, say so
+ * (kernel names say nothing about user addresses). */
 static void text_addr(FILE *out, const struct namer *n, const char *what,
-		      uint64_t vaddr)
+		      uint64_t vaddr, enum vmc_cpu_mode mode)
 {
 	char name[160];
 	fprintf(out, "  %s 0x%016" PRIx64, what, vaddr);
 	if (name_of(n, vaddr, name, sizeof(name)))
 		fprintf(out, " <%s>", name);
+	else if (mode == VMC_CPU_MODE_USER)
+		fputs(" (user space)", out);
 }
 
 static const char *const kaslr_how[] = {
@@ -325,10 +329,11 @@ static void json_symbols(struct vmc_json *j, struct vmc_symbols *syms)
 static void text_cpu(FILE *out, const struct vmc_dump *d,
 		     const struct vmc_cpu_state *c, const struct namer *nm)
 {
+	enum vmc_cpu_mode mode = vmc_cpu_mode(c);
 	fprintf(out, "  CPU %u", c->index);
 	if (c->have & (VMC_CPU_HAVE_PRSTATUS | VMC_CPU_HAVE_QEMU_GPR)) {
 		fprintf(out, "  pid %" PRIu32, c->pid);
-		text_addr(out, nm, "pc", c->pc);
+		text_addr(out, nm, "pc", c->pc, mode);
 		fprintf(out, "  sp 0x%016" PRIx64, c->sp);
 	} else
 		fputs("  (no general registers saved)", out);
@@ -343,7 +348,7 @@ static void text_cpu(FILE *out, const struct vmc_dump *d,
 	if (c->layout == VMC_PRSTATUS_AARCH64) {
 		fprintf(out, "         pstate 0x%08" PRIx64 " (EL%u)",
 			c->regs[31], (unsigned)(c->regs[31] >> 2) & 3);
-		text_addr(out, nm, "lr", c->regs[30]);
+		text_addr(out, nm, "lr", c->regs[30], mode);
 		fputc('\n', out);
 	}
 	struct vmc_paging_choice pc;
@@ -489,6 +494,11 @@ static void json_cpu(struct vmc_json *j, const struct vmc_dump *d,
 			vmc_json_null(j, "pc_symbol");
 		vmc_json_addr(j, "sp", c->sp);
 	}
+	const char *mode = vmc_cpu_mode_name(vmc_cpu_mode(c));
+	if (mode)
+		vmc_json_str(j, "mode", mode);
+	else
+		vmc_json_null(j, "mode");
 	vmc_json_bool(j, "qemu_note", c->have & VMC_CPU_HAVE_QEMU);
 	for (int i = 0; i < 5; i++)
 		if (i != 1 && (c->cr_have & (1u << i)))

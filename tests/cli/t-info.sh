@@ -6,6 +6,18 @@ expect_grep info-aarch64-paging 0 \
 	'paging aarch64 \(4K granule \(VMCOREINFO PAGESIZE\), 48-bit VA \(VMCOREINFO NUMBER\(TCR_EL1_T1SZ\)\)\)' \
 	"$VT" info aarch64-basic.core
 expect_grep info-aarch64-el 0 'pstate 0x000003c5 \(EL1\)' "$VT" info aarch64-basic.core
+# A CPU caught in user space (EL0; x86 CS.DPL 3 in QEMU's note) gets no
+# kernel name, and says why; without a QEMU note x86 keeps no CPL.
+expect_grep info-aarch64-user-pc 0 '^  CPU 1  pid 2  pc 0x0000aaaab2c41234 \(user space\)  sp ' \
+	"$VT" info aarch64-basic.core
+expect_grep info-x86-user-pc 0 '^  CPU 1  pid 2  pc 0x0000000000401000 \(user space\)  sp ' \
+	"$VT" info x86-4level.core
+expect_json info-json-mode-aarch64 '[c["mode"] for c in d["cpus"]] == ["kernel", "user"] and d["cpus"][1]["pc_symbol"] is None' \
+	"$VT" info --json aarch64-basic.core
+expect_json info-json-mode-x86 '[c["mode"] for c in d["cpus"]] == ["kernel", "user"]' \
+	"$VT" info --json x86-4level.core
+expect_json info-json-mode-unknown '[c["mode"] for c in d["cpus"]] == [None] * len(d["cpus"])' \
+	"$VT" info --json -q bad-no-load.core
 expect_grep info-verbose-notes 0 '^  NT_PRFPREG +528 bytes at offset 0x' "$VT" info -v aarch64-basic.core
 expect_grep info-verbose-vmcoreinfo 0 '^  NUMBER\(kimage_voffset\)=0xffff800007e00000$' \
 	"$VT" info -v aarch64-basic.core

@@ -188,10 +188,13 @@ for c in d["cpus"]:
         user = int(c["pc"], 16) < (0xc0000000 if d["machine"] == "i386" else 1 << 63)
     for reg in ("pc", "lr"):
         if c.get(reg):
-            print(c["cpu"], reg, c[reg], c.get(reg + "_symbol") or "-", "user" if user else "kernel")' >"$tmp/pcs"
+            print(c["cpu"], reg, c[reg], c.get(reg + "_symbol") or "-",
+                  "user" if user else "kernel", c["mode"] or "-")' >"$tmp/pcs"
 ex=()
-while read -r cpu reg addr name mode; do
+while read -r cpu reg addr name mode said; do
 	ex+=(-ex "echo @@$cpu-$reg=" -ex "info symbol $addr" -ex 'echo @@end\n')
+	[ "$reg" = pc ] && [ "$said" != - ] &&
+		check_eq "info's mode of CPU $cpu (from its saved state)" "$mode" "$said" "$VT info --json $dump"
 	if [ "$mode" = user ]; then
 		echo "  (CPU $cpu's $reg $addr is in user space: no kernel name expected)"
 		continue
@@ -207,7 +210,7 @@ echo "  (vmcore-tool gdb: $(elapsed "$t0") s)"
 repro="$VT gdb --vmlinux $vmlinux $dump -- -batch -ex 'p init_uts_ns.name.release'"
 got=$(sed -n 's/^@@release=\(.*\)@@end$/\1/p' "$tmp/gdb.out")
 check_eq "vmcore-tool gdb --vmlinux: init_uts_ns.name.release" "$release" "$got" "$repro"
-while read -r cpu reg addr name mode; do
+while read -r cpu reg addr name mode said; do
 	# gdb: "NAME + DEC in section .text" or "NAME in section .text".
 	g=$(tr '\n' ' ' <"$tmp/gdb.out" | sed -n "s/.*@@$cpu-$reg=\([^@]*\)@@end.*/\1/p" |
 		"$RG_PYTHON" -c '
