@@ -161,7 +161,9 @@ struct scan {
 	char first_reject[700];
 	uint64_t done, total;
 	uint64_t resume;		/* RAM below this was read as a text */
-	uint8_t *buf;			/* CHUNK + KEY_LEN, when RAM is not mapped */
+	uint8_t *buf;			/* bufsz bytes, made when RAM is not mapped */
+	size_t bufsz;
+	bool nomem;			/* buf could not be made: RAM went unread */
 	uint8_t *text;			/* MAX_TEXT + 1 */
 };
 
@@ -296,7 +298,16 @@ static void scan_piece(struct scan *s, uint64_t lo, uint64_t hi)
 		if (hi - p - len >= KEY_LEN - 1)
 			want += KEY_LEN - 1;
 		const uint8_t *v = d->pm.map ? d->pm.map(d->pm.ctx, p, want) : NULL;
-		if (!v) {
+		if (!v && !s->buf && !s->nomem) {
+			/* A chunk, or all the RAM the file holds when that is
+			 * less (a piece lies in it): a mapped dump never needs
+			 * one. */
+			s->bufsz = (s->total < CHUNK ? (size_t)s->total : CHUNK) +
+				   KEY_LEN;
+			s->buf = malloc(s->bufsz);
+			s->nomem = !s->buf;
+		}
+		if (!v && s->buf && want <= s->bufsz) {
 			struct vmc_error *err = vmc_physmem_read(&d->pm, p, s->buf,
 								 want);
 			v = s->buf;
@@ -494,16 +505,19 @@ struct vmc_error *vmc_kernel_find_vmcoreinfo(const struct vmc_dump *d,
 	if (!s)
 		return vmc_error_nomem();
 	*s = (struct scan){ .d = d, .o = o, .ws = ws, .total = d->data_bytes };
-	s->buf = malloc(CHUNK + KEY_LEN);
 	s->text = malloc(MAX_TEXT + 1);
 	struct vmc_error *err = NULL;
-	if (!s->buf || !s->text) {
+	if (!s->text) {
 		err = vmc_error_nomem();
 		goto out;
 	}
 	scan_everywhere(s);
 	out->searched = s->done;
 	out->rejected = s->rejected;
+	if (!s->nvalid && s->nomem) {
+		err = vmc_error_nomem();
+		goto out;
+	}
 	if (!s->nvalid) {
 		char h[32];
 		err = vmc_error_new(VMC_ERR_NOT_FOUND, "no VMCOREINFO in RAM: "
