@@ -227,3 +227,22 @@ rg_tool() {
 	[ -x "$root/usr/bin/$2" ] && command -v "$qemu" >/dev/null || return 1
 	RG_TOOL=(env QEMU_LD_PREFIX="$root" "$qemu" "$root/usr/bin/$2")
 }
+
+# crash_run LABEL VMLINUX CORE TMPDIR : run crash's sys and log on CORE with
+# RG_TOOL (rg_tool GUEST crash first); set crash_sys and crash_log to what
+# each printed. Returns 1, after showing the end of crash's output, when
+# crash failed or printed no sys.
+crash_run() {
+	local label=$1 vmlinux=$2 file=$3 dir=$4 t0 rc
+	printf 'echo @@sys\nsys\necho @@log\nlog\necho @@end\nquit\n' >"$dir/crash.cmd"
+	t0=$EPOCHREALTIME
+	timeout 840 "${RG_TOOL[@]}" -s --no_scroll "$vmlinux" "$file" <"$dir/crash.cmd" >"$dir/crash.out" 2>&1
+	rc=$?
+	echo "  ($label: crash $(elapsed "$t0") s, exit $rc)"
+	crash_sys=$(awk '/^@@log/ {on = 0} on {print} /^@@sys/ {on = 1}' "$dir/crash.out")
+	crash_log=$(awk '/^@@end/ {on = 0} on {print} /^@@log/ {on = 1}' "$dir/crash.out")
+	[ "$rc" -eq 0 ] && [ -n "$crash_sys" ] || { sed 's/^/         | /' "$dir/crash.out" | tail -n 8; return 1; }
+}
+
+# The reason crash is left out on the i386 guest (FORMATS.md §9).
+RG_CRASH_I386='crash 8.0.2 cannot read a Linux 6.1 i386 kernel from any dump, "cannot resolve sys_open"'

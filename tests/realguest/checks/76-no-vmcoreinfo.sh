@@ -10,7 +10,9 @@
 #   dmesg   print the same log as on the original dump
 #   remap   write both layouts, whose VMCOREINFO note is the text found (and
 #           a VMCORE-TOOL note saying so), and drgn reads
-#           init_uts_ns.name.release and jiffies_64 from them
+#           init_uts_ns.name.release and jiffies_64 from them; crash reads
+#           the crash layout (sys RELEASE, the marker in log; not on i386,
+#           RG_CRASH_I386; on AArch64 Debian's crash:arm64 under qemu-user)
 # on every guest, AArch64 included (whose page tables are found through
 # VMCOREINFO only).
 set -u
@@ -19,6 +21,7 @@ guest=$1 dir=$2 truth=$3
 VT=${VMCORE_TOOL:?}
 
 release=$(truth_get "$truth" release)
+marker=$(truth_get "$truth" marker)
 banner=$(truth_get "$truth" symbols.linux_banner)
 want_jiffies=$(truth_get "$truth" jiffies_64_value)
 vmlinux=$(truth_get "$truth" kernel.vmlinux)
@@ -113,6 +116,21 @@ print((d.get("vmcore_tool_note") or {}).get("TEXT", ""), d["vmcoreinfo"]["OSRELE
 	echo "  ($label: drgn $(elapsed "$t0") s)"
 	check_eq "$label: drgn init_uts_ns.name.release" "$release" "${val[release]-}" "$REMAP_REPRO && drgn -c /tmp/$label.core -s $vmlinux"
 	check_eq "$label: drgn jiffies_64" "$want_jiffies" "${val[jiffies]-}" "$REMAP_REPRO && drgn -c /tmp/$label.core -s $vmlinux"
+	if [ "$layout" = crash ]; then
+		if [ "$guest" = i386 ]; then
+			echo "  ($label: crash: not on i386: $RG_CRASH_I386)"
+		elif ! rg_tool "$guest" crash; then
+			check_fail "$label: crash for $guest" "none (tools-$(rg_debarch "$guest") missing?)" "bash tests/realguest/provision.sh"
+		elif crash_run "$label" "$vmlinux" "$out" "$tmp"; then
+			check_eq "$label: crash sys RELEASE" "$release" "$(sed -n 's/^ *RELEASE: //p' <<<"$crash_sys")" \
+				"$REMAP_REPRO && ${RG_TOOL[*]} $vmlinux /tmp/$label.core"
+			grep -qF "] $marker" <<<"$crash_log" && check_pass "$label: crash log has the marker" ||
+				check_fail "$label: crash log has the marker" "$(tail -n 2 <<<"$crash_log")" \
+					"$REMAP_REPRO && ${RG_TOOL[*]} $vmlinux /tmp/$label.core"
+		else
+			check_fail "$label: crash reads it" "" "$REMAP_REPRO && ${RG_TOOL[*]} $vmlinux /tmp/$label.core"
+		fi
+	fi
 	rm -f "$out"
 done
 check_done

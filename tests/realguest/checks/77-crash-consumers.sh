@@ -36,26 +36,12 @@ remap_to crash-layout "$dir/elf-nopaging.core" "$core" --layout=crash || { check
 mk="$REMAP_REPRO &&"
 in_size=$(stat -c %s "$core")
 
-# crash_run LABEL CORE : run crash's sys and log on CORE, fill crash_sys
-# and crash_log; 1 when crash failed.
-crash_run() {
-	local label=$1 file=$2 t0
-	printf 'echo @@sys\nsys\necho @@log\nlog\necho @@end\nquit\n' >"$tmp/crash.cmd"
-	t0=$EPOCHREALTIME
-	timeout 840 "${RG_TOOL[@]}" -s --no_scroll "$vmlinux" "$file" <"$tmp/crash.cmd" >"$tmp/crash.out" 2>&1
-	local rc=$?
-	echo "  ($label: crash $(elapsed "$t0") s, exit $rc)"
-	crash_sys=$(awk '/^@@log/ {on = 0} on {print} /^@@sys/ {on = 1}' "$tmp/crash.out")
-	crash_log=$(awk '/^@@end/ {on = 0} on {print} /^@@log/ {on = 1}' "$tmp/crash.out")
-	[ "$rc" -eq 0 ] && [ -n "$crash_sys" ] || { sed 's/^/         | /' "$tmp/crash.out" | tail -n 8; return 1; }
-}
-
 # --- crash
 if [ "$guest" = i386 ]; then
-	echo "  (crash: not on i386: crash 8.0.2 cannot read a Linux 6.1 i386 kernel from any dump, 'cannot resolve \"sys_open\"')"
+	echo "  (crash: not on i386: $RG_CRASH_I386)"
 elif ! rg_tool "$guest" crash; then
 	check_fail "crash for $guest" "none (tools-$(rg_debarch "$guest") missing?)" "bash tests/realguest/provision.sh"
-elif crash_run crash "$core"; then
+elif crash_run crash "$vmlinux" "$core" "$tmp"; then
 	rel=$(sed -n 's/^ *RELEASE: //p' <<<"$crash_sys")
 	check_eq "crash: sys RELEASE" "$release" "$rel" "$mk ${RG_TOOL[*]} $vmlinux /tmp/crash-layout.core"
 	grep -qF "] $marker" <<<"$crash_log" && check_pass "crash: log has the marker" ||
@@ -102,7 +88,7 @@ else
 			case $guest in
 			x86_64-*)
 				rg_tool "$guest" crash
-				if crash_run crash-on-kdump "$tmp/filtered.kdump"; then
+				if crash_run crash-on-kdump "$vmlinux" "$tmp/filtered.kdump" "$tmp"; then
 					rel=$(sed -n 's/^ *RELEASE: //p' <<<"$crash_sys")
 					check_eq "crash reads makedumpfile's output: RELEASE" "$release" "$rel" \
 						"$mk ${mdf[*]} -c -d 31 -x $vmlinux /tmp/crash-layout.core /tmp/f.kdump && crash $vmlinux /tmp/f.kdump"
