@@ -10,7 +10,9 @@
 #     nothing excluded); i386 has none (makedumpfile 1.7.2 cannot filter
 #     its KASLR'd kernel).
 # On each: `info` shows every CPU and VMCOREINFO's OSRELEASE; `read --phys`
-# of a kernel page and `convert`'s RAM equal the ELF dump's byte for byte
+# of a kernel page, `vtop` and `read` of init_uts_ns by virtual address
+# (the walk through the kdump file's pages) and `convert`'s RAM equal the
+# ELF dump's byte for byte
 # (tests/elfram.py, an independent reader of both cores; for makedumpfile's
 # files every byte they hold, and every System RAM page of the guest is in
 # them or listed as absent); `remap` gives a gdb layout from which
@@ -94,6 +96,19 @@ import json, sys; print(json.load(sys.stdin)["translations"][0]["paddr"])')
 	else
 		check_fail "$label: read --phys $pa (init_uts_ns) equals the ELF dump's" "" \
 			"cmp <($VT read --phys --format=raw $dump $pa 4096) <($VT read --phys --format=raw $elf $pa 4096)"
+	fi
+	# The walk through the kdump file's own pages: vtop and read by
+	# virtual address, against the ELF dump's.
+	check_eq "$label: vtop init_uts_ns walks to the ELF dump's answer" "$pa" \
+		"$("$VT" vtop --json -q "$dump" "$uts" 2>&1 | "$RG_PYTHON" -c '
+import json, sys; print(json.load(sys.stdin)["translations"][0]["paddr"])' 2>&1)" "$VT vtop $dump $uts"
+	"$VT" read -q --format=raw "$dump" "$uts" 390 >"$tmp/uts.kd" 2>&1
+	"$VT" read -q --format=raw "$elf" "$uts" 390 >"$tmp/uts.elf" 2>&1
+	if [ "$(stat -c %s "$tmp/uts.kd")" = 390 ] && cmp -s "$tmp/uts.kd" "$tmp/uts.elf"; then
+		check_pass "$label: read $uts (init_uts_ns, virtual) equals the ELF dump's"
+	else
+		check_fail "$label: read $uts (init_uts_ns, virtual) equals the ELF dump's" "" \
+			"cmp <($VT read --format=raw $dump $uts 390) <($VT read --format=raw $elf $uts 390)"
 	fi
 	t0=$EPOCHREALTIME
 	if ! msg=$("$VT" convert "$dump" -o "$out" 2>&1); then
