@@ -14,7 +14,8 @@
 #     builds them without CONFIG_KALLSYMS_ALL) a data name needs the
 #     vmlinux, and says so, but init_uts_ns comes from VMCOREINFO;
 #   - a vmlinux where Debian installs it (/usr/lib/debug/boot/vmlinux-R,
-#     under VMCORE_TOOL_DEBUG_ROOT) is found by OSRELEASE with its build-id
+#     under VMCORE_TOOL_DEBUG_ROOT; `vmcore-tool gdb DUMP` with no option
+#     prints the release through it) is found by OSRELEASE with its build-id
 #     checked, and remap's gdb command names it with the offset;
 #   - `vmcore-tool gdb DUMP --vmlinux V -- -batch ...` prints truth's
 #     release, and gdb's `info symbol` names each CPU's PC (and LR on
@@ -168,6 +169,13 @@ else
 	check_fail "remap runs" "$msg" "$VT remap $dump -o OUT"
 fi
 rm -f "$out"
+# And `vmcore-tool gdb DUMP` with no option at all finds it too.
+got=$(VMCORE_TOOL_DEBUG_ROOT=$root TMPDIR=$tmp timeout 300 "$VT" gdb --no-cache "$dump" -- -batch -nx \
+	-ex 'printf "@@release=%s@@end\n", init_uts_ns.name.release' 2>&1 |
+	sed -n 's/^@@release=\(.*\)@@end$/\1/p')
+check_eq "vmcore-tool gdb DUMP, no option, the vmlinux where Debian installs it: init_uts_ns.name.release" \
+	"$release" "$got" \
+	"VMCORE_TOOL_DEBUG_ROOT=ROOT $VT gdb $dump -- -batch -ex 'p init_uts_ns.name.release'  # ROOT/usr/lib/debug/boot/vmlinux-$release"
 
 # ---- vmcore-tool gdb: the release, and PCs named as gdb names them --------------------
 
