@@ -8,6 +8,7 @@
 #   info    say where it came from, with the release and build id of the note
 #   vtop    translate linux_banner as on the original dump
 #   dmesg   print the same log as on the original dump
+#   maps, read, symbols, info --coverage: print what they print on it
 #   remap   write both layouts, whose VMCOREINFO note is the text found (and
 #           a VMCORE-TOOL note saying so), and drgn reads
 #           init_uts_ns.name.release and jiffies_64 from them; crash reads
@@ -81,6 +82,23 @@ else
 	check_fail "dmesg: the original dump's log" "$(head -n 3 "$tmp/dmesg.err"; diff "$tmp/dmesg-orig.txt" "$tmp/dmesg.txt" | head -n 4)" \
 		"$strip_repro && $VT dmesg /tmp/nv.core"
 fi
+
+# The other commands print what they print on the original dump
+# (`SUBCOMMAND -q DUMP ARGS`; of info, the coverage: the rest names the
+# notes, which differ).
+for cmd in "maps" "read $banner 256" "symbols" "info --coverage --width 64"; do
+	sub=${cmd%% *} args=() keep='1,$p'
+	[ "$sub" = "$cmd" ] || read -ra args <<<"${cmd#* }"
+	[ "$sub" = info ] && keep='/^coverage:/,$p'
+	"$VT" "$sub" -q "$input" "${args[@]}" 2>&1 | sed -n "$keep" >"$tmp/cmd-orig.txt"
+	"$VT" "$sub" -q "$core" "${args[@]}" 2>&1 | sed -n "$keep" >"$tmp/cmd.txt"
+	if [ "$(wc -l <"$tmp/cmd.txt")" -ge 4 ] && cmp -s "$tmp/cmd-orig.txt" "$tmp/cmd.txt"; then
+		check_pass "${cmd%% --width*}: as on the original dump ($(wc -l <"$tmp/cmd.txt") lines)"
+	else
+		check_fail "${cmd%% --width*}: as on the original dump" "$(diff "$tmp/cmd-orig.txt" "$tmp/cmd.txt" | head -n 4)" \
+			"$strip_repro && $VT $sub /tmp/nv.core ${args[*]}"
+	fi
+done
 
 # remap, and drgn on the outputs.
 cat >"$tmp/read.py" <<'PY'
