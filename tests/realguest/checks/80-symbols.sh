@@ -183,10 +183,17 @@ check_eq "vmcore-tool gdb DUMP, no option, the vmlinux where Debian installs it:
 # A CPU the dump caught in user space (PSTATE.EL 0 on AArch64; CS.DPL 3 in
 # QEMU's note on x86, else an address below the kernel's half) has no kernel
 # name to give, and gdb must find none either. Seen on the aarch64 guest, whose
-# init was running on CPU 0 at the dump.
+# init was running on CPU 0 at the dump. Nor has an address outside the
+# kernel's text, [_stext, _etext), a kallsyms name: seen on the aarch64
+# guest, whose CPU 1 was caught in EL1 at the KPTI trampoline's IRQ vector
+# (tramp_vectors+0x480, run through its fixmap alias; the trampoline lies
+# after _etext, so kallsyms without KALLSYMS_ALL leaves it out) with its LR
+# still the user's. gdb must then find none either.
+"$VT" symbols --json -q "$dump" _stext _etext >"$tmp/text.json"
 "$VT" info --json -q "$dump" | "$RG_PYTHON" -c '
 import json, sys
 d = json.load(sys.stdin)
+r = {x["expr"]: int(x["address"], 16) for x in json.load(open(sys.argv[1]))["results"]}
 for c in d["cpus"]:
     if "pstate" in c:                   # PSTATE.EL, bits 3:2
         user = (int(c["pstate"], 16) >> 2) & 3 == 0
@@ -196,15 +203,23 @@ for c in d["cpus"]:
         user = int(c["pc"], 16) < (0xc0000000 if d["machine"] == "i386" else 1 << 63)
     for reg in ("pc", "lr"):
         if c.get(reg):
+            text = r["_stext"] <= int(c[reg], 16) < r["_etext"]
             print(c["cpu"], reg, c[reg], c.get(reg + "_symbol") or "-",
-                  "user" if user else "kernel", c["mode"] or "-")' >"$tmp/pcs"
+                  "user" if user else "kernel", c["mode"] or "-",
+                  "text" if text else "outside")' "$tmp/text.json" >"$tmp/pcs"
+check_true "info --json lists each CPU's PC, and symbols finds _stext and _etext" \
+	"$VT symbols $dump _stext _etext; $VT info --json $dump" test -s "$tmp/pcs"
 ex=()
-while read -r cpu reg addr name mode said; do
+while read -r cpu reg addr name mode said where; do
 	ex+=(-ex "echo @@$cpu-$reg=" -ex "info symbol $addr" -ex 'echo @@end\n')
 	[ "$reg" = pc ] && [ "$said" != - ] &&
 		check_eq "info's mode of CPU $cpu (from its saved state)" "$mode" "$said" "$VT info --json $dump"
 	if [ "$mode" = user ]; then
 		echo "  (CPU $cpu's $reg $addr is in user space: no kernel name expected)"
+		continue
+	fi
+	if [ "$where" = outside ]; then
+		echo "  (CPU $cpu's $reg $addr is outside the kernel's text [_stext, _etext): info names it ${name/#-/nothing}; gdb must agree)"
 		continue
 	fi
 	check_true "info names CPU $cpu's $reg $addr (as $name)" "$VT info $dump" test "$name" != -
@@ -218,7 +233,7 @@ echo "  (vmcore-tool gdb: $(elapsed "$t0") s)"
 repro="$VT gdb --vmlinux $vmlinux $dump -- -batch -ex 'p init_uts_ns.name.release'"
 got=$(sed -n 's/^@@release=\(.*\)@@end$/\1/p' "$tmp/gdb.out")
 check_eq "vmcore-tool gdb --vmlinux: init_uts_ns.name.release" "$release" "$got" "$repro"
-while read -r cpu reg addr name mode said; do
+while read -r cpu reg addr name mode said where; do
 	# gdb: "NAME + DEC in section .text" or "NAME in section .text".
 	g=$(tr '\n' ' ' <"$tmp/gdb.out" | sed -n "s/.*@@$cpu-$reg=\([^@]*\)@@end.*/\1/p" |
 		"$RG_PYTHON" -c '
