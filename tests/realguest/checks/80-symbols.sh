@@ -233,6 +233,8 @@ echo "  (vmcore-tool gdb: $(elapsed "$t0") s)"
 repro="$VT gdb --vmlinux $vmlinux $dump -- -batch -ex 'p init_uts_ns.name.release'"
 got=$(sed -n 's/^@@release=\(.*\)@@end$/\1/p' "$tmp/gdb.out")
 check_eq "vmcore-tool gdb --vmlinux: init_uts_ns.name.release" "$release" "$got" "$repro"
+clone_less() { sed -E 's/\.[0-9]+(\+0x[0-9a-f]+)?$/\1/' <<<"$1"; }
+off_of() { case $1 in *+0x*) echo "${1##*+}" ;; *) echo 0x0 ;; esac; }
 while read -r cpu reg addr name mode said where; do
 	# gdb: "NAME + DEC in section .text" or "NAME in section .text".
 	g=$(tr '\n' ' ' <"$tmp/gdb.out" | sed -n "s/.*@@$cpu-$reg=\([^@]*\)@@end.*/\1/p" |
@@ -240,7 +242,18 @@ while read -r cpu reg addr name mode said where; do
 import re, sys
 m = re.match(r"\s*(\S+)(?: \+ (\d+))? in section", sys.stdin.read())
 print(("%s+0x%x" % (m.group(1), int(m.group(2))) if m.group(2) else m.group(1)) if m else "-")')
-	check_eq "CPU $cpu $reg $addr: info's name is gdb's info symbol" "$g" "$name" \
+	# gdb drops the number of a GCC clone's suffix (the kernel's and
+	# System.map's mas_wr_store_entry.isra.0 is gdb's
+	# mas_wr_store_entry.isra); kallsyms is checked against System.map
+	# above, so here the number is left out on both sides. Where two names
+	# share an address gdb may pick the other: then the offsets (the
+	# symbol's start) must agree.
+	a=$(clone_less "$name") b=$(clone_less "$g")
+	if [ "$a" != "$b" ] && [ "$a" != - ] && [ "$b" != - ] && [ "$(off_of "$a")" = "$(off_of "$b")" ]; then
+		echo "  (CPU $cpu $reg $addr: info says $name, gdb $g: two names at one address)"
+		b=$a
+	fi
+	check_eq "CPU $cpu $reg $addr: info's name is gdb's info symbol" "$b" "$a" \
 		"$VT gdb --vmlinux $vmlinux $dump -- -batch -ex 'info symbol $addr'"
 done <"$tmp/pcs"
 check_done
